@@ -1,0 +1,59 @@
+"""Money: a Decimal and an ISO 4217 currency code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+import iso4217
+
+from gateway.domain.errors import GatewayError
+
+
+class InvalidAmount(GatewayError):
+    code = "invalid_amount"
+
+
+@lru_cache(maxsize=None)
+def minor_units(currency: str) -> int | None:
+    """Number of decimals the currency allows (EUR 2, JPY 0, BHD 3); None if unknown."""
+    try:
+        exponent = iso4217.Currency(currency).exponent
+    except (ValueError, KeyError):
+        return None
+    return exponent
+
+
+def decimals_of(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in a currency.  Construction is lenient so that a deviating file
+    can still be read; ``Money.of`` is the strict door used for new payments."""
+
+    value: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, value: str | int | Decimal, currency: str) -> "Money":
+        if isinstance(value, float):
+            raise InvalidAmount("amounts are never floats; pass a string or Decimal")
+        try:
+            amount = Decimal(value)
+        except ArithmeticError as exc:
+            raise InvalidAmount(f"{value!r} is not a decimal amount") from exc
+        if not amount.is_finite() or amount <= 0:
+            raise InvalidAmount(f"amount must be a positive number, got {value!r}")
+        units = minor_units(currency)
+        if units is None:
+            raise InvalidAmount(f"{currency!r} is not an ISO 4217 currency", code="invalid_currency")
+        if decimals_of(amount) > units:
+            raise InvalidAmount(f"{currency} allows {units} decimals, got {value!r}")
+        return cls(amount, currency)
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.currency}"
