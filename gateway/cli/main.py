@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `gateway parse big.xml | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

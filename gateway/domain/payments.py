@@ -90,13 +90,18 @@ class PaymentBatch:
     def computed_control_sum(self) -> Decimal:
         return sum((p.computed_control_sum for p in self.payment_informations), Decimal(0))
 
-    def with_control_figures(self) -> "PaymentBatch":
-        """A copy whose declared NbOfTxs/CtrlSum (batch and blocks) are the computed ones."""
+    def with_control_figures(self, *, only_missing: bool = False) -> "PaymentBatch":
+        """A copy whose declared NbOfTxs/CtrlSum (batch and blocks) are the computed ones;
+        with ``only_missing`` figures already declared are kept (and left to validation)."""
+        def pick(declared, computed):
+            return declared if only_missing and declared is not None else computed
+
         infos = tuple(
-            replace(p, number_of_transactions=p.computed_number_of_transactions,
-                    control_sum=p.computed_control_sum)
+            replace(p, number_of_transactions=pick(p.number_of_transactions, p.computed_number_of_transactions),
+                    control_sum=pick(p.control_sum, p.computed_control_sum))
             for p in self.payment_informations
         )
         batch = replace(self, payment_informations=infos)
-        return replace(batch, number_of_transactions=batch.computed_number_of_transactions,
-                       control_sum=batch.computed_control_sum)
+        return replace(batch,
+                       number_of_transactions=pick(self.number_of_transactions, batch.computed_number_of_transactions),
+                       control_sum=pick(self.control_sum, batch.computed_control_sum))
