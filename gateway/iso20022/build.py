@@ -27,6 +27,7 @@ def build(document: object, message: str | MessageType, *, validate: bool = True
         except etree.XMLSyntaxError:
             tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, recover=True))
             findings = schema_findings(schema, tree.getroottree(), default_mappings().spec(message).repeated_tags())
-            raise InvalidInput(f"the {message} built from this input is not valid against its XSD",
+            first = f" (first: {findings[0].xpath}: {findings[0].message})" if findings else ""
+            raise InvalidInput(f"the {message} built from this input is not valid against its XSD{first}",
                                findings, code="built_message_invalid") from None
     return xml
