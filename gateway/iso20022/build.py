@@ -15,19 +15,23 @@ def build(document: object, message: str | MessageType, *, validate: bool = True
           variant: str | None = None) -> bytes:
     """Write ``document`` (a PaymentBatch, Report or StatusReport) as ``message``.
 
-    With ``validate`` the bytes are parsed once through the XSD (libxml2 validates
-    while it parses); if they fail, the findings say where and the bytes are not
-    returned, so nothing invalid leaves the gateway."""
+    With ``validate`` the bytes are checked against the official XSD; if they
+    fail, the findings say where and the bytes are not returned, so nothing
+    invalid leaves the gateway."""
     message = MessageType.parse(str(message))
     xml = default_mappings().writer(message, variant)(document)
     if validate:
+        # Parse-then-validate measured faster than a validating parser (libxml2's
+        # streaming schema plug) on a 10,000-payment file.
         schema = default_registry().schema(message)
         try:
-            etree.fromstring(xml, etree.XMLParser(schema=schema, resolve_entities=False, no_network=True))
-        except etree.XMLSyntaxError:
-            tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, recover=True))
-            findings = schema_findings(schema, tree.getroottree(), default_mappings().spec(message).repeated_tags())
-            first = f" (first: {findings[0].xpath}: {findings[0].message})" if findings else ""
+            tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True)).getroottree()
+        except etree.XMLSyntaxError as exc:  # e.g. a control character in a name
+            raise InvalidInput(f"the {message} built from this input is not well-formed XML: {exc}",
+                               code="built_message_invalid") from None
+        findings = schema_findings(schema, tree, default_mappings().spec(message).repeated_tags())
+        if findings:
+            first = f" (first: {findings[0].xpath}: {findings[0].message})"
             raise InvalidInput(f"the {message} built from this input is not valid against its XSD{first}",
-                               findings, code="built_message_invalid") from None
+                               findings, code="built_message_invalid")
     return xml
