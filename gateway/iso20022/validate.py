@@ -15,13 +15,18 @@ import yaml
 from gateway.domain.errors import GatewayError, InvalidInput
 from gateway.domain.findings import Finding, Severity
 from gateway.domain.messages import MessageType
-from gateway.domain.rules import RuleProfile, check_batch, check_report, check_status_report, load_profile
-from gateway.iso20022.identify import identify
+from gateway.domain.rules import (RuleProfile, StatementChecker, check_batch, check_report, check_status_report,
+                                  load_profile)
+from gateway.iso20022.identify import identify, sniff_message
 from gateway.iso20022.parse import read_identified, reader_message, schema_note
 from gateway.iso20022.registry import default_registry
 from gateway.iso20022.schema_findings import schema_findings
+from gateway.iso20022.stream import REPORT_FAMILIES, stream_report
 from gateway.iso20022.xmlsafe import parse_document
 from gateway.mapping import default_mappings
+
+STREAM_THRESHOLD = 32 * 1024 * 1024
+"""Statements larger than this are validated in one streaming pass, in flat memory."""
 
 
 @dataclass
@@ -77,6 +82,8 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
     label = str(source) if isinstance(source, (str, Path)) else None
     if isinstance(profile, str):
         profile = profile_named(profile)
+    if _large_report(source):
+        return _validate_streaming(Path(source), label)
     try:
         tree = parse_document(source, **({"max_bytes": max_bytes} if max_bytes else {}))
         identity = identify(tree.getroot())
@@ -101,3 +108,46 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
     for finding in _business_rules(identity.family, document, profile, today):
         findings.append(replace(finding, xpath=finding.xpath or locator.xpath(finding.location)))
     return ValidationReport(identity.family, message, findings, label)
+
+
+def _large_report(source) -> bool:
+    if not isinstance(source, (str, Path)) or not Path(source).is_file():
+        return False
+    path = Path(source)
+    if path.stat().st_size < STREAM_THRESHOLD:
+        return False
+    with path.open("rb") as handle:
+        message = sniff_message(handle.read(65536))
+    return message is not None and message.family in REPORT_FAMILIES
+
+
+def _validate_streaming(path: Path, label: str | None) -> ValidationReport:
+    """XSD and statement rules in the same pass.  libxml2's streaming validation
+    stops at the first schema error, which is then the last finding."""
+    stream = stream_report(path, schema_validation=True)
+    checkers: dict[int, StatementChecker] = {}
+    counts: dict[int, int] = {}
+    findings: list[Finding] = []
+
+    def checker_for(statement) -> StatementChecker:
+        key = id(statement)
+        if key not in checkers:
+            checkers[key] = StatementChecker(stream.statements.index(statement), statement)
+        return checkers[key]
+
+    try:
+        for statement, entry in stream:
+            index = counts.get(id(statement), 0)
+            counts[id(statement)] = index + 1
+            findings += checker_for(statement).add(index, entry)
+    except InvalidInput as exc:
+        findings += exc.findings
+    for statement in stream.statements:
+        findings += checker_for(statement).finish()
+    message = stream.message
+    if message is not None and default_mappings().family(message.family):
+        locator = default_mappings().locator(message)
+        findings = [replace(f, xpath=f.xpath or (locator.xpath(f.location) if f.location else None))
+                    for f in findings]
+    return ValidationReport(stream.family or (message.family if message else None), message,
+                            stream.findings + findings, label)
