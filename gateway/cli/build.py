@@ -42,10 +42,7 @@ def document_from(kind: str, data: object):
         data = data["document"]  # the output of `gateway parse`
     if kind == "camt.053" and isinstance(data, dict) and "opening_balance" in data:
         return statement_from_ledger(from_data(Ledger, data))
-    document = from_data(MODELS[kind], data)
-    if isinstance(document, PaymentBatch):
-        document = document.with_control_figures(only_missing=True)
-    return document
+    return from_data(MODELS[kind], data)
 
 
 def run(args) -> int:

@@ -6,7 +6,6 @@ input is unusable (not XML, hostile, not a message the gateway knows)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 
 from gateway.cli.io import source_of, write_json

@@ -57,3 +57,10 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.value} {self.currency}"
+
+
+def known(money: "Money | None") -> bool:
+    """Whether an amount could be read at all.  A lenient parse leaves an unreadable
+    amount empty (and says so); rules that add amounts up then stand aside rather
+    than report a sum they cannot know."""
+    return money is not None and money.value is not None

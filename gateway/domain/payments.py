@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from gateway.domain.money import Money
+from gateway.domain.money import Money, known
 from gateway.domain.parties import Account, Agent, Party
 
 
@@ -63,7 +63,11 @@ class PaymentInformation:
 
     @property
     def computed_control_sum(self) -> Decimal:
-        return sum((t.amount.value for t in self.transactions), Decimal(0))
+        return sum((t.amount.value for t in self.transactions if known(t.amount)), Decimal(0))
+
+    @property
+    def amounts_known(self) -> bool:
+        return all(known(t.amount) for t in self.transactions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from gateway.domain.errors import InvalidInput
+from gateway.domain.payments import PaymentBatch
 from gateway.domain.messages import MessageType
 from gateway.iso20022.registry import default_registry
 from gateway.iso20022.schema_findings import schema_findings
@@ -15,10 +16,15 @@ def build(document: object, message: str | MessageType, *, validate: bool = True
           variant: str | None = None) -> bytes:
     """Write ``document`` (a PaymentBatch, Report or StatusReport) as ``message``.
 
+    NbOfTxs and CtrlSum a batch does not declare are computed; declared ones are
+    written as they are (``validate`` says whether they add up).
+
     With ``validate`` the bytes are checked against the official XSD; if they
     fail, the findings say where and the bytes are not returned, so nothing
     invalid leaves the gateway."""
     message = MessageType.parse(str(message))
+    if isinstance(document, PaymentBatch):
+        document = document.with_control_figures(only_missing=True)  # NbOfTxs is mandatory
     xml = default_mappings().writer(message, variant)(document)
     if validate:
         # Parse-then-validate measured faster than a validating parser (libxml2's

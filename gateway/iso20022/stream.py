@@ -21,6 +21,7 @@ from gateway.iso20022.parse import schema_note
 from gateway.iso20022.registry import default_registry
 from gateway.mapping import default_mappings
 from gateway.mapping.context import ReadContext
+from gateway.mapping.locate import element_xpath
 
 REPORT_FAMILIES = ("camt.052", "camt.053", "camt.054")
 CONTAINERS = ("Stmt", "Ntfctn", "Rpt")
@@ -46,21 +47,37 @@ class ReportStream:
         self.report: Report | None = None
         self.statements: list[Statement] = []
         self.findings: list[Finding] = []
-        self._ctx = ReadContext(xpath_of=lambda element: None)
+        self._ctx = ReadContext(xpath_of=self._xpath)
+        self._repeated: frozenset[str] = frozenset()
+        self._entry_index = -1
+        self._statement_position = 1
 
     def _schema(self):
-        with xmlsafe.open_stream(self.source, max_bytes=self.max_bytes) as stream:
-            head = stream.read(xmlsafe.HEAD_BYTES)
-        self.message = sniff_message(head)
+        """The XSD to validate against in the same pass, picked from the first bytes."""
         if not self.schema_validation:
             return None
+        self.message = sniff_message(self._head())
         self.findings += schema_note(self.message)
         if self.message is not None and default_registry().has(self.message):
             return default_registry().schema(self.message)
         return None
 
+    def _head(self) -> bytes:
+        source = self.source
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return bytes(source[:xmlsafe.HEAD_BYTES])
+        if hasattr(source, "read"):
+            if not (hasattr(source, "seekable") and source.seekable()):
+                return b""  # cannot look ahead in a pipe: read without the XSD (warned)
+            position = source.tell()
+            head = source.read(xmlsafe.HEAD_BYTES)
+            source.seek(position)
+            return head
+        with open(source, "rb") as handle:
+            return handle.read(xmlsafe.HEAD_BYTES)
+
     def _start(self, container) -> dict:
-        """The first container tells the namespace and family: compile (or reuse) the reader."""
+        """The first container tells the namespace and family: compile (or reuse) the readers."""
         parent = container.getparent()
         family = ROOT_ELEMENTS.get(local_name(parent.tag) if parent is not None else "")
         if family not in REPORT_FAMILIES:
@@ -73,41 +90,57 @@ class ReportStream:
                                          message=f"no ISO 20022 namespace; read as {family}"))
         self.message = claimed
         reader = default_mappings().reader(family, claimed, namespace_of(container.tag))
-        self.report = replace(reader.read(parent, self._ctx), statements=())
+        self._root_type = reader.root_type
+        self._repeated = default_mappings().family(family)[0].repeated_tags()
+        self._heads = reader.heads
         return reader.types
 
     def __iter__(self) -> Iterator[tuple[Statement, Entry]]:
+        # Only 'end' events: a statement's header is complete when its first entry
+        # ends (the XSD puts account, balances and summary before the entries), and
+        # an entry-less statement is read when it ends.
         schema = self._schema()
         tags = [f"{{*}}{name}" for name in (*CONTAINERS, "Ntry")]
         readers = None
         statement: Statement | None = None
         container = None
-        events = xmlsafe.iterparse(self.source, ("start", "end"), tags, max_bytes=self.max_bytes, schema=schema)
-        for event, element in events:
+        events = xmlsafe.iterparse(self.source, ("end",), tags, max_bytes=self.max_bytes, schema=schema)
+        for _, element in events:
+            parent = element.getparent()
             if local_name(element.tag) != "Ntry":
-                if event == "start":
-                    if readers is None:
-                        readers = self._start(element)
-                    container, statement = element, None
-                else:
-                    if statement is None:
-                        statement = self._header(readers, element)
-                    element.clear()
-                    element.getparent().remove(element)
+                if element is not container:
+                    readers = readers or self._start(element)
+                    self._header(readers, element)
+                container, statement = None, None
+                parent.remove(element)
                 continue
-            if container is None or element.getparent() is not container:
-                continue  # an Ntry outside a statement: not ours to read
-            if event == "start":
-                if statement is None:
-                    statement = self._header(readers, container)
-                continue
+            new_statement = parent is not container
+            if new_statement:
+                if local_name(parent.tag) not in CONTAINERS:
+                    continue  # an Ntry outside a statement: not ours to read
+                readers = readers or self._start(parent)
+                self._statement_position, self._entry_index = len(self.statements) + 1, -1
+            self._entry_index += 1
             entry = readers["Entry"](element, self._ctx)
-            container.remove(element)
+            parent.remove(element)
+            if new_statement:  # read after the entry left, so the header holds no entry
+                container, statement = parent, self._header(readers, parent)
             yield statement, entry
         self.findings += self._ctx.summary()
 
+    def _xpath(self, element) -> str:
+        """Entries and statements already read are gone from the tree, so the
+        positions the tree shows are 1; put back the real ones."""
+        path = element_xpath(element, self._repeated)
+        for name in CONTAINERS:
+            path = path.replace(f"/{name}[1]", f"/{name}[{self._statement_position}]", 1)
+        return path.replace("/Ntry[1]", f"/Ntry[{self._entry_index + 1}]", 1)
+
     def _header(self, readers, container) -> Statement:
-        header = replace(readers["Statement"](container, self._ctx), entries=())
+        self._statement_position = len(self.statements) + 1
+        if self.report is None:  # the group header is complete once a statement is
+            self.report = self._heads[self._root_type](container.getparent(), self._ctx)
+        header = self._heads["Statement"](container, self._ctx)
         self.statements.append(header)
         return header
 

@@ -24,6 +24,10 @@ from gateway.iso20022.schema_findings import schema_findings
 from gateway.iso20022.stream import REPORT_FAMILIES, stream_report
 from gateway.iso20022.xmlsafe import parse_document
 from gateway.mapping import default_mappings
+from gateway.mapping.locate import local_xpath
+
+STRICT_RULES = {"document.namespace", "document.root"}
+"""Deviations that parse reads past with a warning and validate reports as errors."""
 
 STREAM_THRESHOLD = 32 * 1024 * 1024
 """Statements larger than this are validated in one streaming pass, in flat memory."""
@@ -93,8 +97,13 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
         return ValidationReport(None, None, [Finding(rule=exc.code, reason="FF01", message=exc.message)], label)
 
     mappings = default_mappings()
+    if not mappings.family(identity.family):
+        return ValidationReport(None, identity.message, [Finding(
+            rule="unsupported_message", reason="FF01",
+            message=f"{identity.message or identity.family} is recognised but the gateway does not read it yet")], label)
     spec = mappings.spec(reader_message(mappings, identity))
-    findings = list(identity.findings)
+    # Strict where parse is lenient: what parse tolerates with a warning is an error here.
+    findings = [replace(f, severity=Severity.ERROR) if f.rule in STRICT_RULES else f for f in identity.findings]
     message = identity.message
     schema_ran = message is not None and default_registry().has(message)
     if schema_ran:
@@ -105,8 +114,12 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
     # The XSD already reports values of the wrong type, with better messages.
     findings += [f for f in read_findings if not (schema_ran and f.rule == "parse.bad_value")]
     locator = mappings.locator(spec.message)
+
+    def exists(xpath: str) -> bool:
+        return bool(tree.xpath(local_xpath(xpath)))
+
     for finding in _business_rules(identity.family, document, profile, today):
-        findings.append(replace(finding, xpath=finding.xpath or locator.xpath(finding.location)))
+        findings.append(replace(finding, xpath=finding.xpath or locator.xpath(finding.location, exists)))
     return ValidationReport(identity.family, message, findings, label)
 
 

@@ -394,6 +394,12 @@ def _from_syntax_error(exc: etree.XMLSyntaxError) -> InvalidInput:
     return refusal("xml_not_well_formed", "syntax", f"not well-formed XML at line {line}: {detail}", line=line)
 
 
+def _schema_refusal(error) -> InvalidInput:
+    message = re.sub(r"\{[^}]*\}", "", error.message)
+    return refusal("schema_invalid", "xsd", f"not valid against the XSD at line {error.line}: {message}",
+                   line=error.line or None)
+
+
 def iterparse(
     source: Source,
     events: Iterable[str] = ("end",),
@@ -436,6 +442,10 @@ def _iterate(
                 elif not checked and isinstance(item, etree._Element):
                     check_tree(item.getroottree())  # before the first element leaves this function
                     checked = True
+                if schema is not None and context.error_log:
+                    # libxml2 logs a schema violation as it parses (ahead of the events)
+                    # and raises only later: stop before an invalid element is handed out.
+                    raise _schema_refusal(context.error_log[0])
                 yield event, item
             root = context.root
             if not checked and root is not None:

@@ -14,30 +14,53 @@ class Locator:
     def __init__(self, spec: MappingSpec) -> None:
         self.spec = spec
         self.repeated = spec.repeated_tags()
-        self._rules = {name: {r.field: r for r in t.rules} for name, t in spec.types.items()}
+        # A field's first place is where the writer puts it; read-only shapes follow.
+        self._rules: dict[str, dict[str, list[Rule]]] = {}
+        for name, type_spec in spec.types.items():
+            by_field = self._rules.setdefault(name, {})
+            for rule in sorted(type_spec.rules, key=lambda r: r.read_only):
+                by_field.setdefault(rule.field, []).append(rule)
 
-    def xpath(self, location: tuple[str | int, ...]) -> str | None:
-        """The XPath of a canonical location, or None when the message does not carry the field."""
-        parts = ["", "Document", self.spec.document]
-        type_name: str | None = self.spec.model
+    def xpaths(self, location: tuple[str | int, ...]) -> list[str]:
+        """Every XPath the field may sit at (one per shape the mapping reads), written shape first."""
+        paths: list[tuple[list[str], str | None]] = [(["", "Document", self.spec.document], self.spec.model)]
         items = list(location)
         while items:
             name = items.pop(0)
-            if type_name is None or not isinstance(name, str):
-                return None
-            rule: Rule | None = self._rules[type_name].get(name)
-            if rule is None:
-                return None
-            steps = list(rule.path)
-            if rule.repeated and items and isinstance(items[0], int):
-                index = items.pop(0)
-                if steps:
-                    steps[-1] = f"{steps[-1]}[{index + 1}]"
-            if steps and steps[-1].startswith("@"):
-                steps[-1] = "@" + steps[-1][1:]
-            parts.extend(steps)
-            type_name = rule.kind if rule.is_type else None
-        return "/".join(parts)
+            index = items.pop(0) if items and isinstance(items[0], int) else None
+            grown = []
+            for parts, type_name in paths:
+                if type_name is None or not isinstance(name, str):
+                    continue
+                for rule in self._rules[type_name].get(name, ()):
+                    steps = list(rule.path)
+                    if rule.repeated and index is not None and steps:
+                        steps[-1] = f"{steps[-1]}[{index + 1}]"
+                    grown.append((parts + steps, rule.kind if rule.is_type else None))
+            paths = grown
+        return ["/".join(parts) for parts, _ in paths]
+
+    def xpath(self, location: tuple[str | int, ...], exists=None) -> str | None:
+        """The XPath of a canonical location (None when the message does not carry the
+        field); with ``exists``, the first shape actually present in the document."""
+        candidates = self.xpaths(location)
+        if exists is not None:
+            present = next((c for c in candidates if exists(c)), None)
+            if present:
+                return present
+        return candidates[0] if candidates else None
+
+
+def local_xpath(xpath: str) -> str:
+    """The same path for lxml, whatever namespace the document uses."""
+    steps = []
+    for step in xpath.strip("/").split("/"):
+        if step.startswith("@"):
+            steps.append(step)
+            continue
+        name, _, position = step.partition("[")
+        steps.append(f"*[local-name()='{name}']" + (f"[{position}" if position else ""))
+    return "/" + "/".join(steps)
 
 
 def element_xpath(element, repeated: frozenset[str]) -> str:

@@ -53,15 +53,19 @@ class _ReaderBuilder:
         src(f"v = {text_expr}")
         with src.block("if v is not None:"):
             src("v = v.strip() or None")
-            if rule.kind == "str":
-                value = "v"
-            else:
-                value = f"convert(read_{rule.kind}, {rule.kind!r}, v, ctx, {el}) if v is not None else None"
+            if rule.kind != "str":
+                # try/except costs nothing until a value is bad (Python 3.11 exceptions).
+                with src.block("if v is not None:"):
+                    with src.block("try:"):
+                        src(f"v = read_{rule.kind}(v)")
+                    with src.block("except (ValueError, ArithmeticError):"):
+                        src(f"ctx.bad_value({el}, v, {rule.kind!r})")
+                        src("v = None")
             if rule.repeated:
                 with src.block("if v is not None:"):
-                    src(f"{var}.append({value})")
+                    src(f"{var}.append(v)")
             else:
-                src(f"{var} = {value}")
+                src(f"{var} = v")
 
     def node_body(self, node: Node, el: str, depth: int) -> None:
         for attr in node.attributes:
@@ -101,9 +105,10 @@ class _ReaderBuilder:
                 self.src(f"ctx.foreign(e, {type_name + '.' + field_name!r}, {candidate.origin!r})")
         return result
 
-    def type_function(self, type_name: str, model: type, candidates: list[Candidate], defaults: dict) -> None:
+    def type_function(self, type_name: str, model: type, candidates: list[Candidate], defaults: dict,
+                      prefix: str = "r") -> None:
         src = self.src
-        with src.block(f"def r_{type_name}(e, ctx):"):
+        with src.block(f"def {prefix}_{type_name}(e, ctx):"):
             variables = {_var(c): c.rule.repeated for c in candidates}
             for var, repeated in variables.items():
                 src(f"{var} = {'[]' if repeated else 'None'}")
@@ -119,9 +124,19 @@ class _ReaderBuilder:
                     args.append(f"{field.name}=tuple({var})" if repeated else f"{field.name}={var}")
                 elif field.name in defaults:
                     args.append(f"{field.name}=DEFAULTS[{field.name!r}]")
-                elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+                elif field.default is not dataclasses.MISSING:
+                    args.append(f"{field.name}={field.default!r}")
+                elif field.default_factory is not dataclasses.MISSING:
+                    args.append(f"{field.name}={field.default_factory()!r}")
+                else:
                     args.append(f"{field.name}=None")
-            src(f"return {model.__name__}({', '.join(args)})")
+            # Frozen dataclasses set each field through object.__setattr__; the slot
+            # descriptors do the same job in a third of the time on the hot path.
+            src(f"o = new({model.__name__})")
+            for arg in args:
+                name, _, value = arg.partition("=")
+                src(f"set_{model.__name__}_{name}(o, {value})")
+            src("return o")
         src("")
 
 
@@ -134,12 +149,21 @@ def _typed_defaults(model: type, defaults: dict) -> dict:
     return out
 
 
+STREAMED = ("Statement", "Entry")
+"""Types a streaming read hands out one by one; header readers leave them out."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Reader:
-    """Generated readers of one family under one namespace: ``types['Entry'](element, ctx)``."""
+    """Generated readers of one family under one namespace: ``types['Entry'](element, ctx)``.
+
+    ``heads`` read a type without its streamed children (a statement without its
+    entries, a report without its statements): a streaming parser reads ahead,
+    so the tree may already hold entries that are not to be read yet."""
 
     root_type: str
     types: dict[str, Callable[[object, ReadContext], object]]
+    heads: dict[str, Callable[[object, ReadContext], object]]
     source: str
 
     def read(self, element, ctx: ReadContext):
@@ -150,25 +174,26 @@ def compile_reader(specs: list[MappingSpec], namespace: str) -> Reader:
     """``specs[0]`` is the version the file claims (or the best guess); the rest are fall-backs."""
     own = specs[0]
     builder = _ReaderBuilder(namespace)
-    env: dict = {"convert": convert, "DEFAULTS": {}}
+    env: dict = {"new": object.__new__, "DEFAULTS": {}}
     names = list(dict.fromkeys(name for spec in specs for name in spec.types))
+    heads: list[str] = []
     for name in names:
         model = next(s.types[name].model for s in specs if name in s.types)
         env[model.__name__] = model
+        for field in dataclasses.fields(model):
+            env[f"set_{model.__name__}_{field.name}"] = getattr(model, field.name).__set__
         defaults = own.defaults if name == own.model else {}
         if defaults:
             env["DEFAULTS"] = _typed_defaults(model, defaults)
-        builder.type_function(name, model, _candidates(specs, name), defaults)
+        candidates = _candidates(specs, name)
+        builder.type_function(name, model, candidates, defaults)
+        head = [c for c in candidates if c.rule.kind not in STREAMED]
+        if len(head) < len(candidates):
+            builder.type_function(name, model, head, defaults, prefix="h")
+            heads.append(name)
     for kind, reader in values.READERS.items():
         env[f"read_{kind}"] = reader
     source = builder.src.text()
     compile_source(source, f"<reader {own.message.family} {namespace or 'no namespace'}>", env)
-    return Reader(own.model, {name: env[f"r_{name}"] for name in names}, source)
-
-
-def convert(reader, kind: str, text: str, ctx: ReadContext, element):
-    try:
-        return reader(text)
-    except (ValueError, ArithmeticError):
-        ctx.bad_value(element, text, kind)
-        return None
+    return Reader(own.model, {name: env[f"r_{name}"] for name in names},
+                  {name: env[f"h_{name}"] for name in heads}, source)

@@ -16,6 +16,8 @@
         - "@Ccy": currency                         # an attribute of the element itself
         - ".": value decimal                       # the element's own text
 
+A rule ending in ``read-only`` is read but never written (the other branch of a
+choice, e.g. ReqdExctnDt/DtTm beside ReqdExctnDt/Dt).
 The order of the rules is the document order the XSD demands; rules that share
 a path prefix and follow each other share the element.  A value is ``str`` unless
 its rule names a converter (int, decimal, date, datetime, bool) or a type.
@@ -51,6 +53,8 @@ class Rule:
     kind: str
     """A converter name, or the name of a type in the same mapping."""
     repeated: bool = False
+    read_only: bool = False
+    """Read when present, never written: another shape of a field the writer writes elsewhere."""
 
     @property
     def is_attribute(self) -> bool:
@@ -91,15 +95,18 @@ def parse_rule(entry: object, where: str) -> Rule:
         raise MappingError(f"{where}: each rule is one 'path: field [type]' pair, got {entry!r}")
     (raw_path, target), = entry.items()
     words = str(target).split()
+    read_only = words[-1:] == ["read-only"]
+    words = words[:-1] if read_only else words
     if not 1 <= len(words) <= 2:
-        raise MappingError(f"{where}: '{raw_path}: {target}' must be 'field' or 'field type'")
+        raise MappingError(f"{where}: '{raw_path}: {target}' must be 'field [type] [read-only]'")
     raw_path = str(raw_path).strip()
     repeated = raw_path.endswith("*")
     raw_path = raw_path.rstrip("*")
     path = () if raw_path in ("", ".") else tuple(raw_path.split("/"))
     if any(not p or (p.startswith("@") and i != len(path) - 1) for i, p in enumerate(path)):
         raise MappingError(f"{where}: bad path {raw_path!r}")
-    return Rule(path=path, field=words[0], kind=words[1] if len(words) == 2 else "str", repeated=repeated)
+    return Rule(path=path, field=words[0], kind=words[1] if len(words) == 2 else "str", repeated=repeated,
+                read_only=read_only)
 
 
 def _type_spec(key: str, rules: list, where: str) -> TypeSpec:

@@ -89,7 +89,8 @@ def writer_source(spec: MappingSpec) -> str:
     src = Source()
     for type_spec in spec.types.values():
         with src.block(f"def w_{type_spec.name}(o, b, open_tag, close_tag):"):
-            _emit_element(src, ordered_tree(type_spec.rules), "open_tag", "close_tag")
+            written = tuple(r for r in type_spec.rules if not r.read_only)
+            _emit_element(src, ordered_tree(written), "open_tag", "close_tag")
         src("")
     head = f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{spec.message.namespace}">'
     with src.block("def write_document(o):"):

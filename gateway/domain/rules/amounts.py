@@ -24,7 +24,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from gateway.domain.findings import Finding
-from gateway.domain.money import Money, decimals_of, minor_units
+from gateway.domain.money import known, Money, decimals_of, minor_units
 from gateway.domain.rules._walk import Location
 
 MAX_TOTAL_DIGITS = 18
@@ -72,6 +72,8 @@ def check_amount(money: Money, location: Location, *, allow_zero: bool = False,
                  currencies: frozenset[str] | None = None,
                  max_amount: Decimal | None = None) -> list[Finding]:
     """Findings for one amount at ``location`` (the location of the Money field)."""
+    if not known(money):
+        return []  # unreadable: the parse or the XSD has said so
     findings = []
     currency = _currency_problem(money.currency, currencies)
     if currency:

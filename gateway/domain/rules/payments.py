@@ -74,12 +74,14 @@ def _control(level: str, base: Location, declared_n: int | None, count: int,
 
 
 def _control_figures(batch: PaymentBatch) -> list[Finding]:
+    """NbOfTxs always; CtrlSum only where every amount could be read."""
+    all_known = all(info.amounts_known for info in batch.payment_informations)
     findings = _control("group", (), batch.number_of_transactions, batch.computed_number_of_transactions,
-                        batch.control_sum, batch.computed_control_sum)
+                        batch.control_sum if all_known else None, batch.computed_control_sum)
     for i, info in enumerate(batch.payment_informations):
         findings += _control("payment_information", ("payment_informations", i),
                              info.number_of_transactions, info.computed_number_of_transactions,
-                             info.control_sum, info.computed_control_sum)
+                             info.control_sum if info.amounts_known else None, info.computed_control_sum)
     return findings
 
 
@@ -156,6 +158,8 @@ def _execution_dates(batch: PaymentBatch, today: date) -> list[Finding]:
     latest = _one_year_after(today)
     for i, info in enumerate(batch.payment_informations):
         when = info.requested_execution_date
+        if when is None:
+            continue  # missing or unreadable: the XSD or the parse has said so
         day = when.date() if isinstance(when, datetime) else when
         if day < today:
             message = f"requested execution date {day} is in the past (today is {today})"

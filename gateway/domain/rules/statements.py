@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from gateway.domain.findings import Finding, Severity
 from gateway.domain.rules._walk import Location
+from gateway.domain.money import known
 from gateway.domain.rules.amounts import check_amount
 from gateway.domain.statements import Entry, Report, Statement
 
@@ -56,6 +57,8 @@ class StatementChecker:
         self._count = self._credit_count = self._debit_count = 0
         self._credit_sum = self._debit_sum = Decimal(0)
         self._booked_credits = self._booked_debits = Decimal(0)
+        self._unknown_amounts = False
+        """An entry amount could not be read: sums are not checked."""
         self._references: dict[str, int] = {}
         self._servicer_references: dict[str, int] = {}
 
@@ -63,7 +66,7 @@ class StatementChecker:
         at = self._base + ("entries", entry_index)
         self._count_entry(entry)
         findings = check_amount(entry.amount, at + ("amount",), allow_zero=True)
-        if self._currency and entry.amount.currency != self._currency:
+        if self._currency and known(entry.amount) and entry.amount.currency != self._currency:
             findings.append(Finding(
                 rule="entry.currency", reason="AM03", location=at + ("amount", "currency"),
                 value=entry.amount.currency,
@@ -85,6 +88,9 @@ class StatementChecker:
 
     def _count_entry(self, entry: Entry) -> None:
         self._count += 1
+        if not known(entry.amount):
+            self._unknown_amounts = True
+            return
         credit = entry.credit_debit == "CRDT"
         if credit:
             self._credit_count += 1
@@ -126,7 +132,7 @@ class StatementChecker:
         for k, balance in enumerate(self._header.balances):
             at = self._base + ("balances", k, "amount")
             findings += check_amount(balance.amount, at, allow_zero=True)
-            if self._currency and balance.amount.currency != self._currency:
+            if self._currency and known(balance.amount) and balance.amount.currency != self._currency:
                 findings.append(Finding(
                     rule="balance.currency", reason="AM03", location=at + ("currency",),
                     value=balance.amount.currency,
@@ -137,7 +143,9 @@ class StatementChecker:
         balances = self._header.balances
         opening = next((b for t in OPENING_TYPES for b in balances if b.type == t), None)
         closing_index = next((k for k, b in enumerate(balances) if b.type == CLOSING_TYPE), None)
-        if opening is None or closing_index is None:
+        if opening is None or closing_index is None or self._unknown_amounts:
+            return []
+        if not (known(opening.amount) and known(balances[closing_index].amount)):
             return []
         closing = balances[closing_index]
         expected = opening.signed + self._booked_credits - self._booked_debits
@@ -172,7 +180,8 @@ class StatementChecker:
                         message=f"transactions summary {field.replace('_', ' ')} says {declared}, "
                                 f"the entries give {actual}")
                 for field, declared, actual, reason in checks
-                if declared is not None and declared != actual]
+                if declared is not None and declared != actual
+                and not (self._unknown_amounts and reason == "AM10")]
 
 def check_report(report: Report) -> list[Finding]:
     """All findings for an in-memory report, one ``StatementChecker`` per statement."""
