@@ -9,6 +9,7 @@ from lxml import etree
 
 from gateway.domain.findings import Finding, Severity
 from gateway.domain.messages import MessageType
+from gateway.iso20022.catalog import load_catalog
 from gateway.iso20022.identify import Identity, identify
 from gateway.iso20022.registry import default_registry
 from gateway.iso20022.xmlsafe import parse_document
@@ -50,11 +51,17 @@ def reader_message(mappings, identity: Identity) -> MessageType:
     return identity.message if identity.message in known else known[0]
 
 
-def schema_note(message: MessageType | None) -> list[Finding]:
-    if message is not None and not default_registry().has(message):
-        return [Finding(rule="schema.unavailable", severity=Severity.WARNING,
-                        message=f"the XSD of {message} is not in the schema catalog; the document was not schema-validated")]
-    return []
+def schema_note(message: MessageType | None, *, strict: bool = False) -> list[Finding]:
+    """Why a document was not checked against its XSD.  A catalogued XSD that is
+    merely not installed is an error when validating (the verdict would be hollow)."""
+    if message is None or default_registry().has(message):
+        return []
+    if str(message) in load_catalog():
+        return [Finding(rule="schema.missing", severity=Severity.ERROR if strict else Severity.WARNING,
+                        message=f"the XSD of {message} is not installed: run `gateway schemas sync`")]
+    return [Finding(rule="schema.unavailable", severity=Severity.WARNING,
+                    message=f"no official XSD of {message} is available to the gateway (it is not in "
+                            f"schemas/catalog.toml); the document was not schema-validated")]
 
 
 def parse(source, *, max_bytes: int | None = None) -> Parsed:

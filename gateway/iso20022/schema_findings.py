@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
 from gateway.domain.findings import Finding, Severity
+from gateway.iso20022.xmlsafe import CLARK_NAMESPACE
 from gateway.mapping.locate import element_xpath
-
-_CLARK = re.compile(r"\{[^}]*\}")
 
 
 def schema_findings(schema: etree.XMLSchema, tree: etree._ElementTree, repeated: frozenset[str]) -> list[Finding]:
@@ -24,5 +21,5 @@ def schema_findings(schema: etree.XMLSchema, tree: etree._ElementTree, repeated:
                 xpath = element_xpath(nodes[0], repeated)
         findings.append(Finding(
             rule="xsd", severity=Severity.ERROR, reason="FF01",
-            message=_CLARK.sub("", error.message), xpath=xpath, line=error.line or None))
+            message=CLARK_NAMESPACE.sub("", error.message), xpath=xpath, line=error.line or None))
     return findings

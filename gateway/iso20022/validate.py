@@ -70,7 +70,9 @@ def profile_named(name: str | None) -> RuleProfile | None:
     return load_profile(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
-def _business_rules(family: str, document: object, profile: RuleProfile | None, today: date | None) -> list[Finding]:
+def check(family: str, document: object, *, profile: RuleProfile | None = None,
+          today: date | None = None) -> list[Finding]:
+    """The business rules of a message family on a canonical document (no XSD, no XPaths)."""
     if family == "pain.001":
         return check_batch(document, profile=profile, today=today)
     if family == "pain.002":
@@ -109,7 +111,7 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
     if schema_ran:
         findings += schema_findings(default_registry().schema(message), tree, spec.repeated_tags())
     else:
-        findings += schema_note(message)
+        findings += schema_note(message, strict=True)
     document, read_findings = read_identified(identity)
     # The XSD already reports values of the wrong type, with better messages.
     findings += [f for f in read_findings if not (schema_ran and f.rule == "parse.bad_value")]
@@ -118,9 +120,22 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
     def exists(xpath: str) -> bool:
         return bool(tree.xpath(local_xpath(xpath)))
 
-    for finding in _business_rules(identity.family, document, profile, today):
-        findings.append(replace(finding, xpath=finding.xpath or locator.xpath(finding.location, exists)))
+    findings += [locate(f, locator, exists) for f in check(identity.family, document, profile=profile, today=today)]
     return ValidationReport(identity.family, message, findings, label)
+
+
+def _location(dotted: str) -> tuple[str | int, ...]:
+    return tuple(int(part) if part.isdigit() else part for part in dotted.split("."))
+
+
+def locate(finding: Finding, locator, exists=None) -> Finding:
+    """Give a rule's finding the XPath of its field (and of the first occurrence, for duplicates)."""
+    xpath = finding.xpath or (locator.xpath(finding.location, exists) if finding.location else None)
+    message = finding.message
+    first = finding.extra.get("first_location")
+    if first:
+        message = f"{message}; first at {locator.xpath(_location(first), exists)}"
+    return replace(finding, xpath=xpath, message=message)
 
 
 def _large_report(source) -> bool:
@@ -160,7 +175,6 @@ def _validate_streaming(path: Path, label: str | None) -> ValidationReport:
     message = stream.message
     if message is not None and default_mappings().family(message.family):
         locator = default_mappings().locator(message)
-        findings = [replace(f, xpath=f.xpath or (locator.xpath(f.location) if f.location else None))
-                    for f in findings]
+        findings = [locate(f, locator) for f in findings]
     return ValidationReport(stream.family or (message.family if message else None), message,
                             stream.findings + findings, label)

@@ -11,15 +11,22 @@ from gateway.mapping.spec import MappingSpec, Rule
 
 
 class Locator:
-    def __init__(self, spec: MappingSpec) -> None:
+    """XPaths for one message version; ``others`` (the family's other versions) add
+    the shapes a leniently read file may use instead."""
+
+    def __init__(self, spec: MappingSpec, others: tuple[MappingSpec, ...] = ()) -> None:
         self.spec = spec
         self.repeated = spec.repeated_tags()
-        # A field's first place is where the writer puts it; read-only shapes follow.
+        # A field's first place is where the writer puts it; read-only shapes and
+        # other versions' shapes follow, for files that deviate.
         self._rules: dict[str, dict[str, list[Rule]]] = {}
-        for name, type_spec in spec.types.items():
-            by_field = self._rules.setdefault(name, {})
-            for rule in sorted(type_spec.rules, key=lambda r: r.read_only):
-                by_field.setdefault(rule.field, []).append(rule)
+        for source in (spec, *others):
+            for name, type_spec in source.types.items():
+                by_field = self._rules.setdefault(name, {})
+                for rule in sorted(type_spec.rules, key=lambda r: r.read_only):
+                    known = by_field.setdefault(rule.field, [])
+                    if all(r.path != rule.path for r in known):
+                        known.append(rule)
 
     def xpaths(self, location: tuple[str | int, ...]) -> list[str]:
         """Every XPath the field may sit at (one per shape the mapping reads), written shape first."""

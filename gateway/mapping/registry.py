@@ -93,8 +93,10 @@ class MappingRegistry:
             return self._readers[key]
 
     def locator(self, message: MessageType) -> Locator:
-        spec = self.spec(message) if (str(message), None) in self._specs else self.family(message.family)[0]
-        return Locator(spec)
+        """XPaths as ``message`` places fields, then as the family's other versions do."""
+        family = self.family(message.family)
+        spec = self.spec(message) if (str(message), None) in self._specs else family[0]
+        return Locator(spec, tuple(s for s in family if s is not spec))
 
 
 @lru_cache(maxsize=1)

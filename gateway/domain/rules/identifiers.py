@@ -13,11 +13,13 @@ for BICs.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from schwifty import BIC, IBAN, exceptions
 
 from gateway.domain.findings import Finding
-from gateway.domain.rules._walk import Location
+from gateway.domain.parties import Account, Agent, Party
+from gateway.domain.rules._walk import Location, walk
 
 IBAN_REASON = "AC01"
 BIC_REASON = "RC01"
@@ -31,6 +33,7 @@ _BIC_SHAPE = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
 _BIC_EXTRA_COUNTRIES = frozenset({"XK"})
 
 
+@lru_cache(maxsize=65536)  # statements repeat the same counterparties thousands of times
 def iban_issue(value: str) -> tuple[str, str] | None:
     """``(rule, message)`` for the first thing wrong with ``value`` as an IBAN, or None."""
     if not _IBAN_SHAPE.fullmatch(value):
@@ -59,6 +62,7 @@ def iban_issue(value: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def bic_issue(value: str) -> tuple[str, str] | None:
     """``(rule, message)`` for the first thing wrong with ``value`` as a BIC, or None."""
     if len(value) not in (8, 11):
@@ -98,3 +102,16 @@ def check_bic(value: str, location: Location) -> list[Finding]:
         return []
     rule, message = issue
     return [Finding(rule=rule, message=message, reason=BIC_REASON, location=location, value=value)]
+
+
+def check_identifiers(node: object, location: Location = ()) -> list[Finding]:
+    """Every IBAN and BIC anywhere below ``node`` (accounts, agents, parties' BICs)."""
+    findings = []
+    for where, value in walk(node, location):
+        if isinstance(value, Account) and value.iban is not None:
+            findings += check_iban(value.iban, where + ("iban",))
+        elif isinstance(value, Agent) and value.bic is not None:
+            findings += check_bic(value.bic, where + ("bic",))
+        elif isinstance(value, Party) and value.bic_or_bei is not None:
+            findings += check_bic(value.bic_or_bei, where + ("bic_or_bei",))
+    return findings

@@ -24,12 +24,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from gateway.domain.findings import Finding
-from gateway.domain.parties import Account, Agent, Party
+from gateway.domain.parties import Party
 from gateway.domain.payments import PaymentBatch
 from gateway.domain.rules._walk import Location, walk
 from gateway.domain.rules.amounts import check_amount
 from gateway.domain.rules.charset import check_sepa_charset, check_sepa_identifiers
-from gateway.domain.rules.identifiers import check_bic, check_iban
+from gateway.domain.rules.identifiers import check_identifiers
 from gateway.domain.rules.profiles import GENERIC, RuleProfile
 
 NOT_PROVIDED = "NOTPROVIDED"
@@ -39,7 +39,7 @@ def check_batch(batch: PaymentBatch, *, profile: RuleProfile | None = None,
                 today: date | None = None) -> list[Finding]:
     """All findings for ``batch`` under ``profile`` (generic when None), dates relative to ``today``."""
     profile = profile or GENERIC
-    findings = [*_control_figures(batch), *_identifiers(batch), *_amounts(batch, profile),
+    findings = [*_control_figures(batch), *check_identifiers(batch), *_amounts(batch, profile),
                 *_duplicates(batch)]
     if today is not None:
         findings += _execution_dates(batch, today)
@@ -85,18 +85,6 @@ def _control_figures(batch: PaymentBatch) -> list[Finding]:
     return findings
 
 
-def _identifiers(batch: PaymentBatch) -> list[Finding]:
-    findings = []
-    for location, node in walk(batch):
-        if isinstance(node, Account) and node.iban is not None:
-            findings += check_iban(node.iban, location + ("iban",))
-        elif isinstance(node, Agent) and node.bic is not None:
-            findings += check_bic(node.bic, location + ("bic",))
-        elif isinstance(node, Party) and node.bic_or_bei is not None:
-            findings += check_bic(node.bic_or_bei, location + ("bic_or_bei",))
-    return findings
-
-
 def _transactions(batch: PaymentBatch):
     for i, info in enumerate(batch.payment_informations):
         for j, tx in enumerate(info.transactions):
@@ -133,7 +121,7 @@ def _repeats(items: Iterable[tuple[Location, str]], rule: str, what: str) -> lis
         findings.append(Finding(
             rule=rule, reason="AM05", location=location, value=value,
             extra={"first_location": dotted(seen[value])},
-            message=f"{what} {value!r} is already used at {dotted(seen[value])}"))
+            message=f"{what} {value!r} is used more than once"))
     return findings
 
 

@@ -32,7 +32,8 @@ from gateway.domain.findings import Finding, Severity
 from gateway.domain.rules._walk import Location
 from gateway.domain.money import known
 from gateway.domain.rules.amounts import check_amount
-from gateway.domain.statements import Entry, Report, Statement
+from gateway.domain.rules.identifiers import check_bic, check_iban, check_identifiers
+from gateway.domain.statements import Entry, EntryTransaction, Report, Statement
 
 OPENING_TYPES = ("OPBD", "PRCD")
 CLOSING_TYPE = "CLBD"
@@ -72,8 +73,10 @@ class StatementChecker:
                 value=entry.amount.currency,
                 message=f"entry is in {entry.amount.currency}, the account in {self._currency}"))
         for t, tx in enumerate(entry.transactions):
+            where = at + ("transactions", t)
             if tx.amount is not None:
-                findings += check_amount(tx.amount, at + ("transactions", t, "amount"), allow_zero=True)
+                findings += check_amount(tx.amount, where + ("amount",), allow_zero=True)
+            findings += _counterparty_identifiers(tx, where)
         findings += self._duplicate(self._references, entry.entry_reference, entry_index, at,
                                     "entry_reference", "entry reference")
         findings += self._duplicate(self._servicer_references, entry.account_servicer_reference,
@@ -84,7 +87,8 @@ class StatementChecker:
 
     def finish(self) -> list[Finding]:
         """Findings on the header and on the totals; call after the last ``add``."""
-        return [*self._balances(), *self._balance_equation(), *self._summary()]
+        account = check_identifiers(self._header.account, self._base + ("account",))
+        return [*account, *self._balances(), *self._balance_equation(), *self._summary()]
 
     def _count_entry(self, entry: Entry) -> None:
         self._count += 1
@@ -182,6 +186,21 @@ class StatementChecker:
                 for field, declared, actual, reason in checks
                 if declared is not None and declared != actual
                 and not (self._unknown_amounts and reason == "AM10")]
+
+def _counterparty_identifiers(tx: EntryTransaction, where: Location) -> list[Finding]:
+    """IBANs and BICs of an entry's parties, named one by one: walking the whole
+    model per entry would cost more than the rest of a streamed validation."""
+    findings = []
+    for name in ("debtor_account", "creditor_account"):
+        account = getattr(tx, name)
+        if account is not None and account.iban is not None:
+            findings += check_iban(account.iban, where + (name, "iban"))
+    for name in ("debtor_agent", "creditor_agent"):
+        agent = getattr(tx, name)
+        if agent is not None and agent.bic is not None:
+            findings += check_bic(agent.bic, where + (name, "bic"))
+    return findings
+
 
 def check_report(report: Report) -> list[Finding]:
     """All findings for an in-memory report, one ``StatementChecker`` per statement."""
