@@ -1,5 +1,7 @@
 """``gateway build --type pain.001 --version 09 < payments.json``: canonical JSON in,
-XSD-valid ISO 20022 XML out.  For camt.053 the input may also be a ledger: an
+XSD-valid ISO 20022 XML out.  The business rules run first (IBAN and BIC
+check digits, control sums, duplicates, amounts; --profile adds a scheme's):
+input that breaks them is refused (exit 1) and nothing is written.  For camt.053 the input may also be a ledger: an
 account's opening balance and the day's bookings, from which the balances and
 summary are computed."""
 
@@ -8,15 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
+from pathlib import Path
 
-from gateway.cli.io import source_of
-from gateway.cli.main import EXIT_USAGE
+from gateway.cli.main import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from gateway.domain import PaymentBatch, Report, StatusReport
 from gateway.domain.codec import from_data
 from gateway.domain.errors import InvalidInput
 from gateway.domain.ledger import Ledger, statement_from_ledger
 from gateway.domain.messages import MessageType
 from gateway.iso20022 import build
+from gateway.iso20022.validate import check, profile_named
 
 MODELS = {"pain.001": PaymentBatch, "pain.002": StatusReport,
           "camt.052": Report, "camt.053": Report, "camt.054": Report}
@@ -29,7 +33,18 @@ def add_parser(sub) -> None:
     parser.add_argument("--version", required=True, help="version, e.g. 09 or 001.09")
     parser.add_argument("--variant", help="a bank's mapping variant (mappings/banks/<variant>)")
     parser.add_argument("--input", default="-", help="JSON file (default: stdin)")
+    parser.add_argument("--profile", help="rule profile from mappings/profiles (e.g. sepa)")
+    parser.add_argument("--today", type=_day, help="also refuse execution dates in the past of this day (YYYY-MM-DD)")
+    parser.add_argument("--no-rules", action="store_true",
+                        help="skip the business rules (IBAN/BIC, control sums, duplicates...); the XSD still applies")
     parser.set_defaults(run=run)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
 
 
 def message_of(kind: str, version: str) -> MessageType:
@@ -38,32 +53,69 @@ def message_of(kind: str, version: str) -> MessageType:
 
 
 def document_from(kind: str, data: object):
-    if isinstance(data, dict) and "document" in data and "message" in data:
-        data = data["document"]  # the output of `gateway parse`
-    if kind == "camt.053" and isinstance(data, dict) and "opening_balance" in data:
+    """Canonical JSON as ``parse`` prints it (or just its document), or a ledger for camt.053."""
+    if isinstance(data, dict) and "message" in data:
+        if "document" in data:
+            data = data["document"]
+        elif "report" in data and "statements" in data:  # a streamed statement
+            data = {**data["report"], "statements": data["statements"]}
+    if kind == "camt.053" and isinstance(data, dict) and ("bookings" in data or "opening_balance" in data):
         return statement_from_ledger(from_data(Ledger, data))
     return from_data(MODELS[kind], data)
+
+
+def _read_json(name: str) -> object:
+    if name == "-":
+        raw = sys.stdin.buffer.read()
+        where = "standard input"
+    else:
+        try:
+            raw = Path(name).read_bytes()
+        except OSError as exc:
+            raise _Unusable(f"cannot read {name}: {exc.strerror or exc}") from None
+        where = name
+    if not raw.strip():
+        raise _Unusable(f"{where} is empty; expected canonical JSON (see `gateway parse` output)")
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise _Unusable(f"{where} is not JSON ({exc})") from None
+
+
+class _Unusable(Exception):
+    pass
+
+
+def _report(findings) -> None:
+    """Findings on the JSON input name its fields; those on the built XML, XPaths."""
+    for f in findings:
+        where = ".".join(map(str, f.location)) or f.xpath or "document"
+        code = f"[{f.reason}] " if f.reason else ""
+        first = f"; first at {f.extra['first_location']}" if "first_location" in f.extra else ""
+        print(f"  {f.severity.value.upper():7} {code}{where}: {f.message}{first}", file=sys.stderr)
 
 
 def run(args) -> int:
     try:
         message = message_of(args.type, args.version)
-    except ValueError as exc:
+        data = _read_json(args.input)
+    except (ValueError, _Unusable) as exc:
         print(f"gateway build: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    raw = source_of(args.input)
     try:
-        data = json.loads(raw if isinstance(raw, bytes) else raw.read_bytes())
-    except (ValueError, OSError) as exc:
-        print(f"gateway build: the input is not JSON: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        xml = build(document_from(args.type, data), message)
+        document = document_from(args.type, data)
+        if not args.no_rules:
+            findings = check(message.family, document, profile=profile_named(args.profile), today=args.today)
+            if any(f.is_error for f in findings):
+                print(f"gateway build: refused: the input breaks {sum(f.is_error for f in findings)} "
+                      f"rule(s); nothing was written", file=sys.stderr)
+                _report(findings)
+                return EXIT_FINDINGS
+            _report(findings)
+        xml = build(document, message, variant=args.variant)
     except InvalidInput as exc:
         print(f"gateway build: {exc.code}: {exc.message}", file=sys.stderr)
-        for f in exc.findings:
-            where = f.xpath or ".".join(map(str, f.location))
-            print(f"  {f.reason or ''} {where}: {f.message}", file=sys.stderr)
+        _report(exc.findings[1:] if exc.findings and exc.findings[0].message in exc.message else exc.findings)
         return EXIT_USAGE
     sys.stdout.buffer.write(xml)
-    return 0
+    return EXIT_OK

@@ -18,7 +18,7 @@ from gateway.iso20022.schema_store import (
     sync,
 )
 
-EXIT_OK = 0
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sync_parser = commands.add_parser("sync", help="download the pinned XSDs (or install a bank's XSDs with --from)")
     sync_parser.add_argument("--from", dest="from_dir", type=Path, metavar="DIR",
                              help="install the ISO 20022 XSDs found in DIR instead of downloading")
+    sync_parser.add_argument("--official", action="store_true",
+                             help="replace bank-supplied XSDs by the catalog's official ones")
     sync_parser.add_argument("--dest", type=Path, metavar="DIR",
                              help="schema store folder (default: $GATEWAY_SCHEMA_DIR or schemas/xsd)")
     sync_parser.set_defaults(run=run_sync)
@@ -39,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run_sync(args: argparse.Namespace) -> int:
     try:
-        report = sync(args.dest, from_dir=args.from_dir)
+        report = sync(args.dest, from_dir=args.from_dir, official=args.official)
     except SchemaChecksumMismatch as exc:
         for line in exc.report:
             print(line)
@@ -47,7 +49,10 @@ def run_sync(args: argparse.Namespace) -> int:
     for line in report:
         print(line)
     if args.from_dir is not None and not any(": installed" in line for line in report):
-        print(f"no ISO 20022 XSD found in {args.from_dir}")
+        print(f"no ISO 20022 XSD was installed from {args.from_dir}")
+        return EXIT_FAILED
+    if any("kept the bank-supplied" in line for line in report):
+        print("bank-supplied XSDs stay in place; `gateway schemas sync --official` restores the catalog's")
     return EXIT_OK
 
 

@@ -25,7 +25,12 @@ from gateway.domain.statements import (
     Statement,
     TransactionsSummary,
 )
-from gateway.domain.status import StatusReason, StatusReport, PaymentInformationStatus, TransactionStatus
+from gateway.domain.status import (
+    PaymentInformationStatus,
+    StatusReason,
+    StatusReport,
+    TransactionStatus,
+)
 
 __all__ = [
     "Account", "Agent", "Balance", "BankTransactionCode", "CreditTransfer", "Entry",

@@ -6,6 +6,7 @@ that a client might turn into floats.  Decoding errors name the field."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from datetime import date, datetime
@@ -15,6 +16,8 @@ from functools import lru_cache
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.findings import Finding
+
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def to_data(obj: object) -> object:
@@ -89,6 +92,8 @@ def _scalar(cls: object, data: object, location: tuple) -> object:
         if cls is Decimal:
             if isinstance(data, bool) or not isinstance(data, (str, int)):
                 raise _bad(location, "amounts are strings like \"12.50\" (never floats)", data)
+            if isinstance(data, str) and not _PLAIN_DECIMAL.fullmatch(data):
+                raise _bad(location, "amounts are plain decimals like \"12.50\" (no exponent, spaces or commas)", data)
             value = Decimal(data)
             if not value.is_finite():
                 raise _bad(location, "not a finite decimal", data)

@@ -14,8 +14,16 @@ from gateway.domain.errors import InvalidInput
 from gateway.domain.findings import Finding
 from gateway.domain.money import Money
 from gateway.domain.parties import Account
-from gateway.domain.statements import (Balance, BankTransactionCode, Entry, EntryTransaction, Report,
-                                       ReportKind, Statement, TransactionsSummary)
+from gateway.domain.statements import (
+    Balance,
+    BankTransactionCode,
+    Entry,
+    EntryTransaction,
+    Report,
+    ReportKind,
+    Statement,
+    TransactionsSummary,
+)
 
 
 @dataclass(frozen=True, slots=True)

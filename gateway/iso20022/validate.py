@@ -15,8 +15,14 @@ import yaml
 from gateway.domain.errors import GatewayError, InvalidInput
 from gateway.domain.findings import Finding, Severity
 from gateway.domain.messages import MessageType
-from gateway.domain.rules import (RuleProfile, StatementChecker, check_batch, check_report, check_status_report,
-                                  load_profile)
+from gateway.domain.rules import (
+    RuleProfile,
+    StatementChecker,
+    check_batch,
+    check_report,
+    check_status_report,
+    load_profile,
+)
 from gateway.iso20022.identify import identify, sniff_message
 from gateway.iso20022.parse import read_identified, reader_message, schema_note
 from gateway.iso20022.registry import default_registry

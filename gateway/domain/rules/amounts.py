@@ -24,7 +24,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from gateway.domain.findings import Finding
-from gateway.domain.money import known, Money, decimals_of, minor_units
+from gateway.domain.money import Money, decimals_of, known, minor_units
 from gateway.domain.rules._walk import Location
 
 MAX_TOTAL_DIGITS = 18

@@ -29,8 +29,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from gateway.domain.findings import Finding, Severity
-from gateway.domain.rules._walk import Location
 from gateway.domain.money import known
+from gateway.domain.rules._walk import Location
 from gateway.domain.rules.amounts import check_amount
 from gateway.domain.rules.identifiers import check_bic, check_iban, check_identifiers
 from gateway.domain.statements import Entry, EntryTransaction, Report, Statement
