@@ -29,8 +29,9 @@ run: setup
 	$(BIN)/gateway build --type camt.053 --version 08 --input examples/ledger.json > $(OUT)/camt.053.xml
 	$(BIN)/gateway validate $(OUT)/camt.053.xml
 	$(BIN)/gateway parse $(OUT)/camt.053.xml > $(OUT)/camt.053.json
+	@echo "--- examples/broken-pain.001.xml is broken on purpose; this is what the validator says (exit 1 is expected):"
 	-$(BIN)/gateway validate --profile sepa --no-date-rules examples/broken-pain.001.xml
-	@echo "Built, validated and parsed files are in $(OUT)/; try: $(BIN)/gateway --help"
+	@echo "--- Built, validated and parsed files are in $(OUT)/; try: $(BIN)/gateway --help"
 
 test: setup
 	$(BIN)/lint-imports
@@ -38,7 +39,7 @@ test: setup
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) schemas/xsd var bench/out

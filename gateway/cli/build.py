@@ -1,4 +1,4 @@
-"""``gateway build --type pain.001 --version 09 < payments.json``: canonical JSON in,
+"""gateway build --type pain.001 --version 09 < payments.json: canonical JSON in,
 XSD-valid ISO 20022 XML out.  The business rules run first (IBAN and BIC
 check digits, control sums, duplicates, amounts; --profile adds a scheme's):
 input that breaks them is refused (exit 1) and nothing is written.  For camt.053 the input may also be a ledger: an
@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
+from gateway.cli.io import day
 from gateway.cli.main import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from gateway.domain import PaymentBatch, Report, StatusReport
 from gateway.domain.codec import from_data
@@ -34,17 +34,10 @@ def add_parser(sub) -> None:
     parser.add_argument("--variant", help="a bank's mapping variant (mappings/banks/<variant>)")
     parser.add_argument("--input", default="-", help="JSON file (default: stdin)")
     parser.add_argument("--profile", help="rule profile from mappings/profiles (e.g. sepa)")
-    parser.add_argument("--today", type=_day, help="also refuse execution dates in the past of this day (YYYY-MM-DD)")
+    parser.add_argument("--today", type=day, help="also refuse execution dates in the past of this day (YYYY-MM-DD)")
     parser.add_argument("--no-rules", action="store_true",
                         help="skip the business rules (IBAN/BIC, control sums, duplicates...); the XSD still applies")
     parser.set_defaults(run=run)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
 
 
 def message_of(kind: str, version: str) -> MessageType:

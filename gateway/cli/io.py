@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 
 def source_of(name: str):
     """A path, or the bytes of stdin for ``-``."""
     if name == "-":
+        if sys.stdin.isatty():
+            print("reading the document from standard input (end with Ctrl-D; --help for usage)", file=sys.stderr)
         return sys.stdin.buffer.read()
     return Path(name)
+
+
+def day(text: str) -> date:
+    """An argparse type for YYYY-MM-DD dates with a message a person understands."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
 
 
 def write_json(data: object) -> None:

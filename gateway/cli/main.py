@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 
+from gateway import __version__
 from gateway.domain.errors import GatewayError
 
 # Exit codes shared by every command.
@@ -16,6 +17,7 @@ COMMANDS = ("validate", "parse", "build", "schemas")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description="ISO 20022 / open-banking gateway")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"gateway.cli.{name}").add_parser(sub)

@@ -1,4 +1,4 @@
-"""``gateway parse FILE``: the canonical JSON of a message.  Statements and
+"""gateway parse FILE: the canonical JSON of a message.  Statements and
 notifications are streamed: entries are written as they are read, so a
 gigabyte statement needs no more memory than a small one."""
 
@@ -16,7 +16,7 @@ from gateway.iso20022.stream import REPORT_FAMILIES
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("parse", help="parse an ISO 20022 file into canonical JSON", description=__doc__)
-    parser.add_argument("file", metavar="FILE", help="the file ('-' for stdin)")
+    parser.add_argument("file", nargs="?", default="-", metavar="FILE", help="the file ('-' or none: stdin)")
     parser.set_defaults(run=run)
 
 

@@ -1,4 +1,4 @@
-"""``gateway schemas sync|list``: fetch the pinned XSDs, or show what is installed.
+"""gateway schemas sync|list: fetch the pinned XSDs, or show what is installed.
 
 Kept as a command (not an install step) because the schemas are data an
 operator refreshes, and because a bank's own XSDs are added the same way.

@@ -1,4 +1,4 @@
-"""``gateway validate FILE...``: XSD and business-rule findings, as text or JSON.
+"""gateway validate FILE...: XSD and business-rule findings, as text or JSON.
 
 Exit 0 when no file has errors (warnings allowed), 1 when one has, 2 when an
 input is unusable (not XML, hostile, not a message the gateway knows)."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from gateway.cli.io import source_of, write_json
+from gateway.cli.io import day, source_of, write_json
 from gateway.cli.main import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from gateway.iso20022 import ValidationReport, validate
 
@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
     parser.add_argument("files", nargs="*", default=["-"], metavar="FILE", help="files to check ('-' or none: stdin)")
     parser.add_argument("--json", action="store_true", help="print findings as JSON")
     parser.add_argument("--profile", help="rule profile from mappings/profiles (e.g. sepa)")
-    parser.add_argument("--today", type=date.fromisoformat, default=None,
+    parser.add_argument("--today", type=day, default=None,
                         help="check execution dates against this day (default: today)")
     parser.add_argument("--no-date-rules", action="store_true", help="do not check dates against today")
     parser.set_defaults(run=run)
@@ -31,10 +31,10 @@ def _text(report: ValidationReport) -> str:
         "valid" if report.valid else f"{len(report.errors)} error(s)")
     lines = [head]
     for f in report.findings:
-        where = f.xpath or ".".join(map(str, f.location)) or ""
-        line = f" line {f.line}" if f.line else ""
-        code = f" [{f.reason}]" if f.reason else ""
-        lines.append(f"  {f.severity.value.upper():7}{code} {where}{line}: {f.message}")
+        where = f.xpath or ".".join(map(str, f.location))
+        place = " ".join(p for p in (where, f"line {f.line}" if f.line else "") if p)
+        code = f"[{f.reason}]" if f.reason else "[----]"
+        lines.append(f"  {f.severity.value.upper():7} {code} " + (f"{place}: " if place else "") + f.message)
     return "\n".join(lines)
 
 

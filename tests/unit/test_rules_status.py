@@ -75,6 +75,13 @@ def test_a_reason_on_an_enclosing_level_explains_the_rejection():
     assert check_status_report(report("PART", infos=infos)) == []
 
 
+def test_a_block_rejected_for_its_transactions_is_explained_by_them():
+    """The EPC reject message: block and group RJCT, the reason (AC04) only on the transaction."""
+    tx = TransactionStatus(original_end_to_end_id="E2E-1", status="RJCT", reasons=AC04)
+    infos = (PaymentInformationStatus(original_payment_information_id="P", status="RJCT", transactions=(tx,)),)
+    assert check_status_report(report("RJCT", infos=infos)) == []
+
+
 @pytest.mark.parametrize("code", ["AC1", "ac01", "AC011", "AC 1", ""])
 def test_reason_codes_must_look_like_codes(code):
     reasons = (StatusReason(code="AM04"), StatusReason(code=code))

@@ -9,8 +9,9 @@ in the XSD only as 1-4 characters, so a bank's typo passes the schema.
 * ``status.reason_code`` (FF01): a reason code that is not 4 upper-case letters or
   digits, the shape every ExternalStatusReason1Code has.
 * ``status.rejected_without_reason`` (warning): RJCT with no reason on its own
-  level nor on an enclosing one (group, then payment information); the customer
-  cannot act on an unexplained rejection.
+  level, on an enclosing one (group, then payment information) nor, for a group or
+  block, on the transactions it holds; the customer cannot act on an unexplained
+  rejection.
 """
 
 from __future__ import annotations
@@ -55,15 +56,21 @@ def _level(status: str | None, reasons: tuple[StatusReason, ...], known: frozens
     return findings
 
 
+def _explained_below(info) -> bool:
+    """A block rejected because of its transactions (the EPC reject message) is explained by them."""
+    return _has_reason(info.reasons) or any(_has_reason(tx.reasons) for tx in info.transactions)
+
+
 def check_status_report(report: StatusReport) -> list[Finding]:
     group_explained = _has_reason(report.group_reasons)
     findings = _level(report.group_status, report.group_reasons, GROUP_STATUSES, (),
-                      "group_status", "group_reasons", group_explained)
+                      "group_status", "group_reasons",
+                      group_explained or any(_explained_below(info) for info in report.payment_informations))
     for i, info in enumerate(report.payment_informations):
         block = ("payment_informations", i)
         info_explained = group_explained or _has_reason(info.reasons)
         findings += _level(info.status, info.reasons, GROUP_STATUSES, block,
-                           "status", "reasons", info_explained)
+                           "status", "reasons", info_explained or _explained_below(info))
         for j, tx in enumerate(info.transactions):
             findings += _level(tx.status, tx.reasons, TRANSACTION_STATUSES, block + ("transactions", j),
                                "status", "reasons", info_explained or _has_reason(tx.reasons))
