@@ -104,7 +104,8 @@ class ReportStream:
         readers = None
         statement: Statement | None = None
         container = None
-        events = xmlsafe.iterparse(self.source, ("end",), tags, max_bytes=self.max_bytes, schema=schema)
+        events = xmlsafe.iterparse(self.source, ("end",), tags, max_bytes=self.max_bytes, schema=schema,
+                                   drop_blank_text=True)
         for _, element in events:
             parent = element.getparent()
             if local_name(element.tag) != "Ntry":
