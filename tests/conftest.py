@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.pg"]  # a throwaway PostgreSQL server for the storage (and later API) tests
+
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SCHEMAS = ROOT / "var" / "test-xsd"
 os.environ["GATEWAY_SCHEMA_DIR"] = str(TEST_SCHEMAS)  # before anything reads it; subprocesses inherit it

@@ -1,0 +1,105 @@
+"""gateway serve: run the web service under gunicorn with N worker processes.
+
+Settings come from config/gateway.toml and GATEWAY_* variables (see that file);
+the options here win over both. The default address is 127.0.0.1:8080, never
+every interface: exposing the gateway is a decision made with --listen (or
+GATEWAY_LISTEN), behind a TLS-terminating reverse proxy."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gunicorn.app.base import BaseApplication
+
+from gateway.config import Settings
+from gateway.domain.errors import GatewayError
+
+SAMPLE = "examples/broken-pain.001.xml"
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("serve", help="run the web service (gunicorn)", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--listen", metavar="HOST:PORT", help="address to bind (default from config: 127.0.0.1:8080)")
+    parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default from config: 2)")
+    parser.add_argument("--profile", choices=("development", "production"),
+                        help="settings profile (default: GATEWAY_PROFILE, else the config file's, else development)")
+    parser.add_argument("--config", metavar="FILE", help="TOML settings file (default: GATEWAY_CONFIG or config/gateway.toml)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    # Checked here, in the master, so a bad setting is one clear message and exit 2, not N worker crashes.
+    settings = Settings.load(args.config, listen=args.listen, workers=args.workers, profile=args.profile)
+    GatewayServer(settings).run()
+    return 0
+
+
+def urls_to_try(base: str, settings: Settings) -> str:
+    return "\n".join([
+        f"gateway: serving on {base} ({settings.profile} profile, {settings.workers} workers)",
+        f"  health:   curl {base}/health",
+        f"  validate: curl -H 'Content-Type: application/xml' --data-binary @{SAMPLE} '{base}/validate?profile=sepa'",
+        f"  JUnit:    curl -H 'Content-Type: application/xml' --data-binary @{SAMPLE} '{base}/validate?format=junit'",
+        f"  API docs: {base}/docs  (OpenAPI: {base}/openapi.json)",
+        "  stop with Ctrl-C",
+    ])
+
+
+def _when_ready(server) -> None:
+    """Print the addresses actually bound (gunicorn hook; runs in the master once listening)."""
+    for listener in server.LISTENERS:
+        print(urls_to_try(str(listener), server.app.settings), flush=True)
+
+
+class GatewayServer(BaseApplication):
+    """gunicorn driven from Python: no gunicorn command line, config file or
+    GUNICORN_CMD_ARGS is read, so what runs is exactly what Settings checked.
+    Each worker builds its own app (no preload), so nothing opened in the master
+    (database connections later) is shared across fork."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        host, port = self.settings.host_port
+        options = {
+            "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "workers": self.settings.workers,
+            "worker_class": "sync",
+            "preload_app": False,
+            "accesslog": "-",
+            "errorlog": "-",
+            "proc_name": "iso20022-gateway",
+            "when_ready": _when_ready,
+            "timeout": 60,
+            "graceful_timeout": 20,
+        }
+        if "control_socket_disable" in self.cfg.settings:  # newer gunicorn: no runtime-control socket in ~
+            options["control_socket_disable"] = True
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from gateway.api import create_app
+
+        return create_app(self.settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m gateway.cli.serve``: the same command where the ``gateway``
+    script does not (yet) list it; errors and exit codes as ``gateway`` has them."""
+    parser = argparse.ArgumentParser(prog="gateway")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return args.run(args)
+    except GatewayError as exc:
+        print(f"gateway: {exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The database handle: one Engine and one sessionmaker per process.
+
+``Database.transaction()`` is the unit of work: everything done with the session
+it yields commits together or not at all, which is how a state change and its
+audit event stay inseparable.  Repositories never commit; the caller (a service,
+one request) owns the transaction.
+
+SQLite gets three pragmas on every new connection: ``foreign_keys=ON`` (SQLite
+ignores foreign keys otherwise), ``journal_mode=WAL`` (readers do not block the
+writer, which matters with several gunicorn workers) and ``busy_timeout`` (a
+writer waits for the lock instead of failing at once).  The driver's default
+transaction handling is kept: a transaction starts at the first write, so plain
+reads never hold the write lock; lost updates are prevented by the version
+columns on consents, codes and tokens, which turn a stale write into
+``ConcurrentUpdate`` on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from gateway.persistence.errors import ConcurrentUpdate
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def create_database_url_for_sqlite(path: str | Path) -> str:
+    """``sqlite+pysqlite:////absolute/path`` for a database file."""
+    return URL.create("sqlite+pysqlite", database=str(Path(path).resolve())).render_as_string()
+
+
+def ensure_sqlite_directory(url: str | URL) -> None:
+    """Create the folder of a SQLite file (``var/`` on a fresh checkout); no-op for other URLs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+class Database:
+    """An Engine plus a sessionmaker; create one per process and share it."""
+
+    def __init__(self, url: str | URL, **engine_options: Any) -> None:
+        self.url = make_url(url)
+        ensure_sqlite_directory(self.url)
+        if self.url.get_backend_name() == "postgresql":
+            engine_options.setdefault("pool_pre_ping", True)
+        self.engine: Engine = create_engine(self.url, **engine_options)
+        if self.url.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        # Objects stay readable after commit, so a service can return what it stored.
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits when the block ends and rolls back if it raises."""
+        with self._sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except StaleDataError as exc:
+                session.rollback()
+                raise ConcurrentUpdate("the record was changed by another transaction; retry") from exc
+            except BaseException:
+                session.rollback()
+                raise
+
+    # The same unit of work under the name most SQLAlchemy code expects.
+    session = transaction
+
+    def dispose(self) -> None:
+        """Close pooled connections (tests, and before a process forks)."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()

@@ -1,0 +1,89 @@
+"""The database handle: units of work, SQLite pragmas, foreign keys, lost-update protection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from gateway.persistence.db import Database, create_database_url_for_sqlite
+from gateway.persistence.errors import ConcurrentUpdate
+from gateway.persistence.migrate import upgrade
+from gateway.persistence.models import AccountHolder, BankAccount, Consent, ConsentKind, ConsentStatus
+from gateway.persistence.repositories import Consents
+
+from .conftest import OPERATOR
+
+
+def test_sqlite_url_is_absolute_and_the_folder_is_created_on_first_use(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    url = create_database_url_for_sqlite(Path("var") / "gateway.db")
+    assert url == f"sqlite+pysqlite:///{tmp_path}/var/gateway.db"
+
+    database = Database(url)
+    with database.transaction() as s:
+        s.execute(text("CREATE TABLE t (x INTEGER)"))
+    database.dispose()
+    assert (tmp_path / "var" / "gateway.db").is_file()
+
+
+def test_sqlite_connections_get_the_pragmas(tmp_path):
+    database = Database(create_database_url_for_sqlite(tmp_path / "g.db"))
+    with database.engine.connect() as connection:
+        pragmas = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                   for name in ("foreign_keys", "journal_mode", "busy_timeout")}
+    database.dispose()
+    assert pragmas == {"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000}
+
+
+def test_a_transaction_commits_when_the_block_ends(db, clock):
+    with db.transaction() as s:
+        s.add(AccountHolder(id="h1", username="carol", password_hash="x", created_at=clock()))
+    with db.transaction() as s:
+        assert s.scalar(select(AccountHolder.username)) == "carol"
+
+
+def test_a_transaction_rolls_back_when_the_block_raises(db, clock):
+    with pytest.raises(RuntimeError), db.transaction() as s:
+        s.add(AccountHolder(id="h1", username="carol", password_hash="x", created_at=clock()))
+        s.flush()  # the row reached the database ...
+        raise RuntimeError("something later failed")
+    with db.transaction() as s:  # ... and is gone again
+        assert s.scalar(select(AccountHolder.username)) is None
+
+
+def test_foreign_keys_are_enforced(db, clock):
+    with pytest.raises(IntegrityError), db.transaction() as s:
+        s.add(BankAccount(id="a1", holder_id="nobody", iban="DE89370400440532013000", currency="EUR", name="x",
+                          created_at=clock()))
+
+
+def test_a_lost_update_is_refused(db, world, clock):
+    """Two transactions read the same consent; the second write would overwrite the first."""
+    with db.transaction() as s:
+        consent_id = Consents(s, clock).create(client_id=world.wallet.client.client_id, kind=ConsentKind.ACCOUNTS,
+                                               permissions=["balances"], expires_at=clock.now.replace(year=2027),
+                                               actor=OPERATOR).id
+
+    with pytest.raises(ConcurrentUpdate) as refused, db.transaction() as first:
+        stale = first.get(Consent, consent_id)
+        with db.transaction() as second:
+            Consents(second, clock).transition(second.get(Consent, consent_id), ConsentStatus.REJECTED,
+                                               actor="holder:alice", reason="denied")
+        Consents(first, clock).transition(stale, ConsentStatus.REVOKED, actor="client:x", reason="withdrawn")
+
+    assert refused.value.code == "concurrent_update"
+    with db.transaction() as s:
+        assert s.get(Consent, consent_id).status == ConsentStatus.REJECTED
+
+
+def test_database_works_with_a_url_object(tmp_path):
+    path = tmp_path / "g.db"
+    upgrade(create_database_url_for_sqlite(path))
+    database = Database(create_database_url_for_sqlite(path))
+    assert database.dialect == "sqlite"
+    with database.session() as s:  # the alias of transaction()
+        assert s.scalar(text("SELECT count(*) FROM consents")) == 0
+    database.dispose()
