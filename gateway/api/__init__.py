@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from gateway import consent
 from gateway.api import docs, errors, headers, health, validation
-from gateway.config import Settings
+from gateway.config import ConfigError, Settings
+from gateway.persistence import migrate
+from gateway.persistence.db import Database
 
 BLUEPRINTS = (health.bp, validation.bp, docs.bp)
 
@@ -39,9 +42,23 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.json.sort_keys = False  # reports read in the order they are built (verdict first, then findings)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    consent.install(app, settings, open_database(settings), on_commit_error=errors.from_gateway_error)
     errors.install(app)
     headers.install(app)
     return app
+
+
+def open_database(settings: Settings) -> Database:
+    """The database, migrated on start in development; production must be migrated
+    explicitly (``gateway db upgrade``) and refuses to start on an older schema."""
+    database = Database(settings.database_url)  # creates var/ for the development SQLite file
+    if settings.profile == "development":
+        if not migrate.is_up_to_date(database.url):
+            migrate.upgrade(database.url)
+    elif not migrate.is_up_to_date(database.url):
+        raise ConfigError("the database is not at the current schema: run `gateway db upgrade` "
+                          "(with the same GATEWAY_DATABASE_URL) before starting the service")
+    return database
 
 
 __all__ = ["create_app"]

@@ -45,6 +45,8 @@ import uuid
 from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
+from gateway.consent.errors import AuthorizationRefused, InsufficientScope, InvalidToken
+from gateway.consent.storage import mark_failed
 from gateway.domain.errors import GatewayError, InvalidInput, SchemaUnavailable, UnsupportedMessage
 from gateway.domain.findings import Finding
 from gateway.domain.money import InvalidAmount
@@ -75,6 +77,9 @@ STATUS_BY_ERROR: dict[type[GatewayError], tuple[int, str]] = {
     ConcurrentUpdate: (409, "Concurrent update"),
     InvalidCredentials: (401, "Invalid credentials"),
     ConsentNotActive: (403, "Consent not active"),
+    InvalidToken: (401, "Invalid token"),
+    InsufficientScope: (403, "Insufficient scope"),
+    AuthorizationRefused: (400, "Authorization refused"),  # shown as a page by /oauth/authorize, not raised
     LimitExceeded: (403, "Consent limit exceeded"),
     MappingError: (500, "Internal Server Error"),
     CatalogError: (500, "Internal Server Error"),
@@ -118,7 +123,7 @@ def from_gateway_error(exc: GatewayError) -> Response:
     if status == 422 and not findings:
         findings = [Finding(rule=exc.code, reason="FF01", message=exc.message)]
     extra = {"findings": [f.to_dict() for f in findings]} if findings else {}
-    return problem(status, exc.code, title, exc.message, **extra)
+    return problem(status, exc.code, title, exc.message, headers=getattr(exc, "headers", None), **extra)
 
 
 def from_http_exception(exc: HTTPException) -> Response | HTTPException:
@@ -149,7 +154,15 @@ def from_unexpected(exc: Exception) -> Response:
 
 
 def install(app: Flask) -> None:
-    """More specific handlers win: domain errors, then HTTP errors, then anything else (500)."""
-    app.register_error_handler(GatewayError, from_gateway_error)
-    app.register_error_handler(HTTPException, from_http_exception)
-    app.register_error_handler(Exception, from_unexpected)
+    """More specific handlers win: domain errors, then HTTP errors, then anything else (500).
+    An error answered here means the request failed: its database work is rolled back."""
+    def failing(handler):
+        def handle(exc):
+            if not (isinstance(exc, HTTPException) and (exc.code or 500) < 400):
+                mark_failed()
+            return handler(exc)
+        return handle
+
+    app.register_error_handler(GatewayError, failing(from_gateway_error))
+    app.register_error_handler(HTTPException, failing(from_http_exception))
+    app.register_error_handler(Exception, failing(from_unexpected))

@@ -53,9 +53,10 @@ def spec() -> dict:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    """The shipped config/gateway.toml with no GATEWAY_* variables: the development profile."""
-    return Settings.load(env={})
+def settings(tmp_path) -> Settings:
+    """The shipped config/gateway.toml with no GATEWAY_* variables (the development profile),
+    on a database of the test's own rather than the developer's var/gateway.db."""
+    return Settings.load(env={}).with_overrides(database_url=f"sqlite:///{tmp_path / 'gateway.db'}")
 
 
 @pytest.fixture

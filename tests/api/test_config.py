@@ -145,8 +145,8 @@ def test_settings_are_frozen_and_overrides_are_checked():
         settings.with_overrides(max_body_bytes=0)
 
 
-def test_create_app_takes_settings_and_overrides():
-    app = create_app(Settings.load(env={}), max_body_bytes=1234)
+def test_create_app_takes_settings_and_overrides(tmp_path):
+    app = create_app(Settings.load(env={}), max_body_bytes=1234, database_url=f"sqlite:///{tmp_path / 'g.db'}")
     assert app.config["MAX_CONTENT_LENGTH"] == 1234
     assert app.config["GATEWAY_SETTINGS"].max_body_bytes == 1234
     assert app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
@@ -154,6 +154,7 @@ def test_create_app_takes_settings_and_overrides():
         create_app(Settings.load(env={}), no_such_setting=1)
 
 
-def test_create_app_without_settings_reads_the_environment(monkeypatch):
+def test_create_app_without_settings_reads_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GATEWAY_MAX_BODY_BYTES", "4321")
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", f"sqlite:///{tmp_path / 'g.db'}")
     assert create_app().config["MAX_CONTENT_LENGTH"] == 4321

@@ -49,7 +49,8 @@ class Server:
             self.process = subprocess.Popen(
                 [sys.executable, *SERVE, "--listen", f"127.0.0.1:{self.port}", "--workers", "2"],
                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                env=clean_env(GATEWAY_MAX_BODY_BYTES=str(LIMIT)))
+                env=clean_env(GATEWAY_MAX_BODY_BYTES=str(LIMIT),
+                              GATEWAY_DATABASE_URL=f"sqlite:///{log.parent / 'gateway.db'}"))
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

@@ -193,8 +193,8 @@ class CountingStream(io.BytesIO):
 
 
 @pytest.fixture
-def small_app_client(spec):
-    yield from checked_client(create_app(max_body_bytes=1000), spec)
+def small_app_client(spec, tmp_path):
+    yield from checked_client(create_app(max_body_bytes=1000, database_url=f"sqlite:///{tmp_path / 'g.db'}"), spec)
 
 
 def test_too_large_is_413_before_the_body_is_read(small_app_client):
