@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := var/demo
 
-.PHONY: setup run test bench lint clean
+.PHONY: setup run test bench clean
 
 setup: $(STAMP) schemas/xsd/.synced
 
@@ -20,8 +20,10 @@ schemas/xsd/.synced: $(STAMP) schemas/catalog.toml
 	$(BIN)/gateway schemas sync
 	touch $@
 
-# The gateway's main job on bundled examples: wallet payments (JSON) → pain.001,
-# validated; a wallet ledger → camt.053; both read back into canonical JSON.
+# The gateway's main job: first the ISO 20022 core on bundled examples (wallet
+# payments in JSON → pain.001, validated; a wallet ledger → camt.053, read back),
+# then the service on its embedded default (SQLite under var/, schema migrated,
+# demo wallet client, account holder and bank accounts seeded) until Ctrl-C.
 run: setup
 	@mkdir -p $(OUT)
 	$(BIN)/gateway build --type pain.001 --version 09 --input examples/payments.json > $(OUT)/pain.001.xml
@@ -32,6 +34,8 @@ run: setup
 	@echo "--- examples/broken-pain.001.xml is broken on purpose; this is what the validator says (exit 1 is expected):"
 	-$(BIN)/gateway validate --profile sepa --no-date-rules examples/broken-pain.001.xml
 	@echo "--- Built, validated and parsed files are in $(OUT)/; try: $(BIN)/gateway --help"
+	$(BIN)/gateway demo seed
+	$(BIN)/gateway serve
 
 test: setup
 	$(BIN)/lint-imports
