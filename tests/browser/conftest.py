@@ -109,11 +109,13 @@ def _fresh_browser_state(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     driver = request.getfixturevalue("browser")
+    # Asked for before the test runs: a test that uses tmp_path itself has it torn down before this
+    # fixture's teardown, and asking for it only then fails with "fixture value not available".
+    folder = request.getfixturevalue("tmp_path")
     reset_browser(driver)
     yield
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
-        folder = request.getfixturevalue("tmp_path")
         try:
             driver.save_screenshot(str(folder / "failure.png"))
             (folder / "failure.html").write_text(driver.page_source, encoding="utf-8")
