@@ -29,16 +29,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="camt.053 statement entries (default 200000, about 220 MB)")
     parser.add_argument("--big-gb", type=float, default=0.0, metavar="X",
                         help="also run the memory test on an X GB statement (default 0 = skip; 1.0 for the full run)")
-    parser.add_argument("--only", choices=("pain001", "camt053"), help="run one workload only")
+    parser.add_argument("--only", choices=("pain001", "camt053", "service"), help="run one workload only")
     parser.add_argument("--repeat", type=int, metavar="R",
                         help="best of R for every run (default: 3 for the fast runs, "
-                             "1 for camt053, pycamt and the big file)")
+                             "1 for camt053, pycamt and the big file, 2 for service)")
     parser.add_argument("--timeout", type=float, default=900, metavar="S",
                         help="limit for one isolated parse run, seconds (default 900)")
+    parser.add_argument("--load-seconds", type=float, default=4.0, metavar="S",
+                        help="service: length of one measured load run (default 4; best of --repeat, default 2)")
+    parser.add_argument("--no-postgres", action="store_true",
+                        help="service: SQLite only (default: also PostgreSQL where its server binaries are installed)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also save the results as JSON")
     args = parser.parse_args(argv)
     if args.payments < 1 or args.entries < 1 or args.big_gb < 0 or (args.repeat is not None and args.repeat < 1):
         parser.error("sizes and --repeat must be positive")
+    if not 1 <= args.load_seconds <= 60:
+        parser.error("--load-seconds must be between 1 and 60")
     return args
 
 
@@ -85,9 +91,16 @@ def main(argv: list[str] | None = None) -> int:
         from bench import camt053
         sections += camt053.run(args.entries, repeat=args.repeat, big_gb=args.big_gb,
                                 timeout=args.timeout, log=log)
+    if args.only in (None, "service"):
+        from bench import service
+        sections += service.run(seconds=args.load_seconds, repeat=args.repeat, postgres=not args.no_postgres,
+                                log=log)
     log("done")
 
     header = _header(args, load_at_start)
+    if args.only in (None, "service"):
+        header.insert(2, "service: " + ", ".join(f"{d} {_version(d)}" for d in
+                                                 ("gunicorn", "Flask", "Authlib", "SQLAlchemy", "psycopg")))
     sys.stdout.write(render(header, sections))
     if args.json:
         meta = {"header": header, "args": {k: (str(v) if isinstance(v, Path) else v)

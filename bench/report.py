@@ -23,6 +23,8 @@ class Row:
     extrapolated_seconds: float | None = None
     """For a peer too slow to run at full size: its estimated time for ``extrapolated_items``."""
     extrapolated_items: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    """Cells of the section's ``extra_columns`` (e.g. latency percentiles of a load run)."""
 
     @property
     def rate(self) -> float | None:
@@ -51,6 +53,7 @@ class Row:
             "peak_rss_mb": self.m.peak_rss_mb, "base_rss_mb": self.m.base_rss_mb,
             "extrapolated_seconds": self.extrapolated_seconds,
             "extrapolated_items": self.extrapolated_items, "result": self.m.result,
+            **({"extra": self.extra} if self.extra else {}),
         }
 
 
@@ -93,6 +96,12 @@ class Section:
     """(header, key of the reference row): each row's speed relative to that row."""
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    show_time: bool = True
+    """False for load runs, whose "time" is the run's length, not a result."""
+    extra_columns: list[str] = field(default_factory=list)
+    """Headers of per-row cells taken from ``Row.extra``."""
+    details: list[str] = field(default_factory=list)
+    """Lines printed as they are under the table (a profile, a breakdown)."""
 
     def row(self, key: str) -> Row | None:
         return next((r for r in self.rows if r.key == key), None)
@@ -104,7 +113,8 @@ class Section:
             ratios[header] = {r.key: (r.ratio_to(ref) if ref else None) for r in self.rows}
         return {"title": self.title, "subtitle": self.subtitle,
                 "rows": [r.to_dict() for r in self.rows], "ratios": ratios,
-                "targets": [t.to_dict() for t in self.targets], "notes": self.notes}
+                "targets": [t.to_dict() for t in self.targets], "notes": self.notes,
+                **({"details": self.details} if self.details else {})}
 
 
 # ------------------------------------------------------------------ formatting
@@ -144,7 +154,8 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
 def render_section(section: Section) -> str:
     out = [section.title, f"  {section.subtitle}", ""]
     with_rss = any(r.m.peak_rss_mb is not None for r in section.rows)
-    header = ["implementation", "time", "rate", *(["peak RSS"] if with_rss else []),
+    header = ["implementation", *(["time"] if section.show_time else []), "rate",
+              *section.extra_columns, *(["peak RSS"] if with_rss else []),
               *(h for h, _ in section.ratio_columns)]
     body, notes, starved = [], [], []
     for row in section.rows:
@@ -158,7 +169,9 @@ def render_section(section: Section) -> str:
             ref = section.row(ref_key)
             mark = "*" if row.extrapolated_seconds or (ref and ref.extrapolated_seconds) else ""
             ratios.append(_ratio(row.ratio_to(ref) if ref else None) + mark)
-        body.append([row.label, _seconds(row.m.best), _rate(row.rate, row.unit), *rss, *ratios])
+        time_cell = [_seconds(row.m.best)] if section.show_time else []
+        extra = [row.extra.get(h, "-") for h in section.extra_columns]
+        body.append([row.label, *time_cell, _rate(row.rate, row.unit), *extra, *rss, *ratios])
         if row.note:
             notes.append(f"* {row.label}: {row.note}")
         if row.m.cpu_share is not None and row.m.cpu_share < STARVED_BELOW:
@@ -169,6 +182,8 @@ def render_section(section: Section) -> str:
         out.append(f"  ! CPU time / wall time below {STARVED_BELOW:.0%}, so the run waited (other "
                    f"processes on the CPUs, or I/O); its time is pessimistic: {', '.join(starved)}")
     out += [f"  note: {n}" for n in section.notes]
+    if section.details:
+        out += ["", *(f"  {d}" for d in section.details)]
     if section.targets:
         out += ["", "  targets:"]
         t_rows = [[t.label, t.goal, t.measured, t.result] for t in section.targets]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from flask import Flask
 
 from gateway import consent
-from gateway.api import docs, errors, headers, health, validation
+from gateway.api import demo, docs, errors, headers, health, validation
 from gateway.config import ConfigError, Settings
 from gateway.persistence import migrate
 from gateway.persistence.db import Database
@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.json.sort_keys = False  # reports read in the order they are built (verdict first, then findings)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    if settings.profile == "development":
+        app.register_blueprint(demo.bp)  # the demo wallet's redirect URI (see gateway/demo.py)
     consent.install(app, settings, open_database(settings), on_commit_error=errors.from_gateway_error)
     errors.install(app)
     headers.install(app)

@@ -12,6 +12,7 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
+from gateway.api import open_database
 from gateway.config import Settings
 from gateway.domain.errors import GatewayError
 
@@ -32,8 +33,16 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     # Checked here, in the master, so a bad setting is one clear message and exit 2, not N worker crashes.
     settings = Settings.load(args.config, listen=args.listen, workers=args.workers, profile=args.profile)
+    prepare_database(settings)
     GatewayServer(settings).run()
     return 0
+
+
+def prepare_database(settings: Settings) -> None:
+    """Migrate the development database once, here in the master, before the workers
+    fork: N workers migrating a fresh database at the same moment would race."""
+    if settings.profile == "development":
+        open_database(settings).dispose()
 
 
 def urls_to_try(base: str, settings: Settings) -> str:

@@ -172,3 +172,22 @@ def test_checker_catches_mismatches(spec, method, rule, status, media, body, hdr
 
 def test_checker_accepts_a_matching_response(spec):
     assert ResponseChecker(spec).check("GET", "/health", 200, "application/json", HEALTH_OK, headers()) == []
+
+
+def test_demo_callback_shows_the_code_in_development_only(tmp_path, spec):
+    """The demo wallet's registered redirect URI answers in development (with the code and the
+    exchange command) and does not exist in production."""
+    from gateway.api import create_app
+    from gateway.config import Settings
+    from tests.api.conftest import checked_client
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    for client in checked_client(create_app(Settings.load(env={}), database_url=url), spec):
+        page = client.get("/demo/callback?code=abc123&state=xyz").get_data(as_text=True)
+        assert 'id="code">abc123<' in page and 'id="state">xyz<' in page
+        assert "grant_type=authorization_code" in page and "code_verifier" in page
+    production = Settings.load(env={"GATEWAY_PROFILE": "production", "GATEWAY_SECRET_KEY": "s" * 40,
+                                    "GATEWAY_DATABASE_URL": url})
+    from gateway.persistence import migrate
+    migrate.upgrade(url)
+    assert "/demo/callback" not in {r.rule for r in create_app(production).url_map.iter_rules()}
