@@ -17,27 +17,14 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from gateway.cli import main as cli_main
 from gateway.cli.serve import GatewayServer
 from gateway.config import Settings
 from tests.api.conftest import BROKEN, PAIN001_03, ROOT, TODAY
 from tests.api.openapi_check import ResponseChecker
+from tests.support import clean_env, free_port
 
 LIMIT = 64 * 1024
-# `gateway serve` once gateway/cli/main.py lists it; until then the same command through its module.
-SERVE = ["-m", "gateway.cli.main", "serve"] if "serve" in cli_main.COMMANDS else ["-m", "gateway.cli.serve"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The suite's environment without settings a developer may have exported."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_") or k == "GATEWAY_SCHEMA_DIR"}
-    return {**env, **extra}
+SERVE = ["-m", "gateway.cli.main", "serve"]
 
 
 class Server:

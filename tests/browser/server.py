@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,23 +28,12 @@ from pathlib import Path
 from gateway.demo import DemoData, seed
 from gateway.persistence.db import Database, create_database_url_for_sqlite
 from gateway.persistence.migrate import upgrade
+from tests.support import clean_env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 30
 PORT_ATTEMPTS = 3
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The suite's environment without GATEWAY_* settings (the schema store the suite chose stays)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_") or k == "GATEWAY_SCHEMA_DIR"}
-    return {**env, **extra}
 
 
 class LiveGateway:

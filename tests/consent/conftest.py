@@ -25,7 +25,7 @@ from gateway.persistence.db import Database
 from gateway.persistence.models import ClientKind
 from gateway.persistence.repositories import BankAccounts, Clients, Holders
 from tests.api.conftest import checked_client, spec  # noqa: F401  (spec is a fixture)
-from tests.persistence.conftest import Clock
+from tests.support import Clock
 
 OPERATOR = "operator:test"
 PASSWORD = "correct horse battery staple"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,22 +12,10 @@ from gateway.persistence import secrets
 from gateway.persistence.db import Database
 from gateway.persistence.models import AccountHolder, BankAccount, ClientKind
 from gateway.persistence.repositories import BankAccounts, Clients, Holders, NewClient
+from tests.support import Clock
 
 OPERATOR = "operator:test"
 PASSWORD = "correct horse battery staple"
-
-
-class Clock:
-    """A clock the test moves by hand; repositories take it instead of the wall clock."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 9, 0, 0, 123456, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
