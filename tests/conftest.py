@@ -41,6 +41,20 @@ def synced_schema_dir() -> Path:
     return TEST_SCHEMAS
 
 
+@pytest.fixture
+def clock():
+    """A clock the test moves by hand (``clock.advance(minutes=5)``)."""
+    from tests.support import Clock
+    return Clock()
+
+
+@pytest.fixture
+def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt at a test-sized cost (production cost is ~0.4 s a hash)."""
+    from gateway.persistence import secrets
+    monkeypatch.setattr(secrets, "SCRYPT_N", 2**10)
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []

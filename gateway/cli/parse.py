@@ -21,7 +21,11 @@ def add_parser(sub) -> None:
 
 
 def _is_report(source) -> bool:
-    head = source[:65536] if isinstance(source, bytes) else source.open("rb").read(65536)
+    if isinstance(source, bytes):
+        head = source[:65536]
+    else:
+        with source.open("rb") as handle:
+            head = handle.read(65536)
     message = sniff_message(head)
     if message is not None:
         return message.family in REPORT_FAMILIES

@@ -158,7 +158,3 @@ def load_spec(path: Path, *, lookup: typing.Callable[[str], MappingSpec] | None 
         spec.types[type_spec.name] = type_spec
     _check_references(spec)
     return spec
-
-
-def field_types(model: type) -> dict[str, object]:
-    return typing.get_type_hints(model)

@@ -20,12 +20,10 @@ import pytest
 from gateway.api import create_app
 from gateway.config import Settings
 from gateway.consent import storage
-from gateway.persistence import secrets
 from gateway.persistence.db import Database
 from gateway.persistence.models import ClientKind
 from gateway.persistence.repositories import BankAccounts, Clients, Holders
 from tests.api.conftest import checked_client, spec  # noqa: F401  (spec is a fixture)
-from tests.support import Clock
 
 OPERATOR = "operator:test"
 PASSWORD = "correct horse battery staple"
@@ -50,16 +48,6 @@ class World:
     other: Party
     alice_accounts: list[str]
     bob_account: str
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secrets, "SCRYPT_N", 2**10)
 
 
 @pytest.fixture

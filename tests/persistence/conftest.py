@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from gateway.persistence import secrets
 from gateway.persistence.db import Database
 from gateway.persistence.models import AccountHolder, BankAccount, ClientKind
 from gateway.persistence.repositories import BankAccounts, Clients, Holders, NewClient
@@ -16,17 +15,6 @@ from tests.support import Clock
 
 OPERATOR = "operator:test"
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    """scrypt at a test-sized cost (production cost is ~0.4 s a hash)."""
-    monkeypatch.setattr(secrets, "SCRYPT_N", 2**10)
 
 
 @pytest.fixture
