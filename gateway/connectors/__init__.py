@@ -1,0 +1,1 @@
+"""Per-bank connectors behind one interface (:mod:`gateway.connectors.base`)."""

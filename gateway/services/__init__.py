@@ -1,0 +1,1 @@
+"""Use cases: initiate payments, ingest files, status reports and statements, reconcile."""

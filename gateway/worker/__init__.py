@@ -1,0 +1,1 @@
+"""Background work: outbox delivery with retries, collection of status reports and statements."""
