@@ -241,3 +241,8 @@ class AuditEvent(Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
+
+
+# Payments, outbox, inbound messages, statements and reconciliation live in their own module
+# (imported here so that ``Base.metadata`` always holds every table).
+from gateway.persistence import payment_models as _payment_models  # noqa: E402,F401
