@@ -14,6 +14,7 @@ from gateway.domain.payments import (
     PaymentInformation,
     Remittance,
 )
+from gateway.domain.returns import PaymentReturn, ReturnedTransaction, ReturnReason
 from gateway.domain.statements import (
     Balance,
     BankTransactionCode,
@@ -35,7 +36,7 @@ from gateway.domain.status import (
 __all__ = [
     "Account", "Agent", "Balance", "BankTransactionCode", "CreditTransfer", "Entry",
     "EntryTransaction", "Finding", "GatewayError", "InvalidInput", "Money", "Party",
-    "PaymentBatch", "PaymentInformation", "PaymentInformationStatus", "PostalAddress",
-    "Remittance", "Report", "ReportKind", "ReturnInfo", "Severity", "Statement",
+    "PaymentBatch", "PaymentInformation", "PaymentInformationStatus", "PaymentReturn", "PostalAddress",
+    "Remittance", "Report", "ReportKind", "ReturnInfo", "ReturnReason", "ReturnedTransaction", "Severity", "Statement",
     "StatusReason", "StatusReport", "TransactionStatus", "TransactionsSummary", "minor_units",
 ]

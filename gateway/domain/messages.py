@@ -55,4 +55,5 @@ ROOT_ELEMENTS = {
     "BkToCstmrAcctRpt": "camt.052",
     "BkToCstmrStmt": "camt.053",
     "BkToCstmrDbtCdtNtfctn": "camt.054",
+    "PmtRtr": "pacs.004",
 }

@@ -14,7 +14,7 @@ from gateway.mapping import default_mappings
 
 def build(document: object, message: str | MessageType, *, validate: bool = True,
           variant: str | None = None) -> bytes:
-    """Write ``document`` (a PaymentBatch, Report or StatusReport) as ``message``.
+    """Write ``document`` (a PaymentBatch, Report, StatusReport or PaymentReturn) as ``message``.
 
     NbOfTxs and CtrlSum a batch does not declare are computed; declared ones are
     written as they are (``validate`` says whether they add up).

@@ -24,7 +24,7 @@ class Parsed:
     message: MessageType | None
     """The version the document claims; None when it names none."""
     document: object
-    """PaymentBatch, StatusReport or Report."""
+    """PaymentBatch, StatusReport, Report or PaymentReturn."""
     findings: list[Finding] = field(default_factory=list)
 
 

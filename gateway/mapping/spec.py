@@ -9,7 +9,9 @@
     defaults: {kind: statement}       # model fields the message does not carry
     types:
       CreditTransfer:                 # a type named like its gateway.domain class,
-        - PmtId/EndToEndId: end_to_end_id          # or "Name(Class)" to reuse a class
+        - PmtId/EndToEndId: end_to_end_id          # or "Name(Class)" to reuse a class,
+                                                   # or "Name(module.Class)" for a class of
+                                                   # gateway.domain.<module> the package does not re-export
         - Amt/InstdAmt: amount Money               # a nested type, read and written by its own rules
         - RmtInf/Ustrd*: remittance_lines          # '*' marks a repeated element
       Money:
@@ -26,6 +28,8 @@ its rule names a converter (int, decimal, date, datetime, bool) or a type.
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +41,7 @@ from gateway.domain.errors import GatewayError
 from gateway.domain.messages import MessageType
 
 CONVERTERS = ("str", "int", "decimal", "date", "datetime", "bool")
+_MODULE = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 class MappingError(GatewayError):
@@ -109,10 +114,28 @@ def parse_rule(entry: object, where: str) -> Rule:
                 read_only=read_only)
 
 
+def _domain_class(model_name: str) -> object:
+    """``Money`` from gateway.domain, or ``returns.PaymentReturn`` from gateway.domain.returns:
+    a new part of the canonical model can be mapped before the package re-exports it."""
+    module_name, _, class_name = model_name.rpartition(".")
+    if not module_name:
+        return getattr(domain, model_name, None)
+    if not _MODULE.fullmatch(module_name):
+        return None
+    qualified = f"{domain.__name__}.{module_name}"
+    try:
+        module = importlib.import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name != qualified:
+            raise  # the module exists but is broken: that is not the mapping's fault
+        return None
+    return getattr(module, class_name, None)
+
+
 def _type_spec(key: str, rules: list, where: str) -> TypeSpec:
     name, _, model_name = key.partition("(")
     model_name = model_name.rstrip(")") or name
-    model = getattr(domain, model_name, None)
+    model = _domain_class(model_name)
     if not (isinstance(model, type) and dataclasses.is_dataclass(model)):
         raise MappingError(f"{where}: type {key!r} names no class of gateway.domain")
     spec = TypeSpec(name=name, model=model, rules=tuple(parse_rule(r, f"{where}.{name}") for r in rules))

@@ -134,9 +134,9 @@ def test_validate_unusable_input_exits_2(tmp_path, content):
     assert b"Traceback" not in run.stderr
 
 
-@pytest.mark.parametrize("message", ["pacs.008.001.08", "pacs.004.001.09"])
+@pytest.mark.parametrize("message", ["pacs.008.001.08"])
 def test_validate_unknown_message_exits_2(tmp_path, message):
-    root = {"pacs.008.001.08": "FIToFICstmrCdtTrf", "pacs.004.001.09": "PmtRtr"}[message]
+    root = {"pacs.008.001.08": "FIToFICstmrCdtTrf"}[message]
     path = tmp_path / f"{message}.xml"
     path.write_text(f'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:{message}">'
                     f"<{root}><GrpHdr><MsgId>X-1</MsgId><CreDtTm>2026-11-24T10:00:00</CreDtTm></GrpHdr>"

@@ -326,18 +326,8 @@ PACS008 = b"""<?xml version="1.0" encoding="UTF-8"?>
   </FIToFICstmrCdtTrf>
 </Document>
 """
-PACS004 = b"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.004.001.09">
-  <PmtRtr>
-    <GrpHdr><MsgId>MB-P004-000001</MsgId><CreDtTm>2026-11-24T10:00:00</CreDtTm><NbOfTxs>1</NbOfTxs>
-      <SttlmInf><SttlmMtd>INDA</SttlmMtd></SttlmInf></GrpHdr>
-  </PmtRtr>
-</Document>
-"""
 UNSUPPORTED = {
     "pacs.008": PACS008,
-    # pacs.004 is a message the gateway recognises (mock-bank sends it) but has no mapping for.
-    "pacs.004": PACS004,
     "namespace and element disagree": changed(PAIN001_03, b"xsd:pain.001.001.03", b"xsd:camt.053.001.02"),
     "empty Document": b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"/>',
     "not a Document": b"<Invoice><Total>12.50</Total></Invoice>",
