@@ -461,7 +461,7 @@ def time_in_process(app, method: str, path: str, headers: dict[str, str], body: 
     return elapsed / n
 
 
-def what_if(engine, token: str, consent_id: str, n: int) -> list[tuple[str, float]]:
+def what_if(engine, reader, token: str, consent_id: str, n: int) -> list[tuple[str, float]]:
     """The storage part of one authenticated read, as the gateway does it and in one statement.
 
     Not gateway code: a measurement of what a read's queries cost on their own
@@ -474,7 +474,7 @@ def what_if(engine, token: str, consent_id: str, n: int) -> list[tuple[str, floa
 
     digest = hash_token(token)
 
-    def as_now() -> None:  # protect._Validator + api._current: 3 ORM statements (accounts by selectin)
+    def as_before() -> None:  # the first version: token, consent, accounts (selectin): 3 ORM statements
         with Session(engine, expire_on_commit=False) as session:
             row = session.scalar(select(Token).where(Token.access_token_hash == digest))
             consent = session.scalar(select(Consent).where(Consent.id == consent_id,
@@ -502,22 +502,32 @@ def what_if(engine, token: str, consent_id: str, n: int) -> list[tuple[str, floa
             conn.execute(core_query).all()
             conn.commit()
 
-    return [("3 ORM statements, as the gateway reads now", best_mean(as_now, n)),
-            ("1 ORM statement: token JOIN consent, joinedload(accounts)", best_mean(one_orm, n)),
-            ("1 Core statement, built once, rows not objects", best_mean(one_core, n))]
+    from gateway.persistence.repositories import reads
+
+    kept = reader.connect()  # a worker keeps its read connection between requests
+
+    def as_now() -> None:  # what GET /consents/{id} does: reads.token_with_consent on the read connection
+        reads.token_with_consent(kept, token, consent_id)
+
+    try:
+        return [("3 ORM statements + commit, as the gateway read before", best_mean(as_before, n)),
+                ("1 ORM statement: token JOIN consent, joinedload(accounts)", best_mean(one_orm, n)),
+                ("1 Core statement, built once, rows not objects, + commit", best_mean(one_core, n)),
+                ("as now: reads.token_with_consent, kept read connection, no transaction", best_mean(as_now, n))]
+    finally:
+        kept.close()
 
 
 STAGES = [
     # (label, file fragment, function name): cumulative time of each, per request
     ("Flask request handling (whole request)", "flask/app.py", "wsgi_app"),
-    ("  bearer token check: authlib acquire_token", "flask_oauth2/resource_protector.py", "acquire_token"),
-    ("    of which: token row query (Tokens.find_by_access_token)", "repositories/tokens.py",
-     "find_by_access_token"),
-    ("  consent query + its accounts (api._current)", "consent/api.py", "_current"),
-    ("    of which: accounts selectin query (lazy='selectin')", "orm/strategies.py", "_load_for_path"),
-    ("  consent JSON, incl. lazy accounts query (consent_json)", "consent/api.py", "consent_json"),
+    ("  resource protector and view (protect.require_oauth)", "consent/protect.py", "protected"),
+    ("    token + consent + accounts, one read (reads.token_with_consent)", "repositories/reads.py",
+     "token_with_consent"),
+    ("      of which: the statement on the read connection (storage.read)", "consent/storage.py", "read"),
+    ("    consent JSON (api.consent_json)", "consent/api.py", "consent_json"),
     ("  JSON response (Flask make_response)", "flask/app.py", "make_response"),
-    ("  end of request: session commit + close (storage._finish)", "consent/storage.py", "_finish"),
+    ("  end of request: read connection closed, no commit (storage._finish)", "consent/storage.py", "_finish"),
     ("  security headers (headers.add_security_headers)", "api/headers.py", "add_security_headers"),
 ]
 
@@ -575,23 +585,40 @@ def in_process(backend: Backend, consent_id: str, log: Callable[[str], None]) ->
 
     statements: list[str] = []
     engine = app.extensions["gateway.database"].engine
+    reader = app.extensions["gateway.reader"]
+    engines = [engine] if reader is engine else [engine, reader]
 
     def count(_conn, _cursor, statement, *_args):
         text = " ".join(statement.split())
         statements.append(text.split()[0] + " ... FROM " + text.partition(" FROM ")[2][:110])
 
-    event.listen(engine, "before_cursor_execute", count)
+    from gateway.persistence.repositories.reads import PreparedRead
+
+    prepared_rows = PreparedRead.rows
+
+    def counted_rows(self, connection, parameters):  # prepared reads run on the DBAPI connection
+        count(None, None, str(self.statement.compile(dialect=connection.dialect)))
+        return prepared_rows(self, connection, parameters)
+
+    for watched in engines:
+        event.listen(watched, "before_cursor_execute", count)
+    PreparedRead.rows = counted_rows
     traced = 10
-    for env in [_environ("GET", f"/consents/{consent_id}", read_headers, None) for _ in range(traced)]:
-        _call(app, env)
-    event.remove(engine, "before_cursor_execute", count)
+    try:
+        for env in [_environ("GET", f"/consents/{consent_id}", read_headers, None) for _ in range(traced)]:
+            _call(app, env)
+    finally:
+        PreparedRead.rows = prepared_rows
+        for watched in engines:
+            event.remove(watched, "before_cursor_execute", count)
     per_read = Counter(statements)
-    storage_only = what_if(engine, token, consent_id, n)
+    storage_only = what_if(engine, reader, token, consent_id, n)
 
     profile = cProfile.Profile()
     profiled = time_in_process(app, "GET", f"/consents/{consent_id}", read_headers, None, n, profile)
     stages, packages = profile_breakdown(pstats.Stats(profile), n)
-    engine.dispose()
+    from gateway.consent import storage
+    storage.dispose(app)
     log(f"in-process profile on {backend.name} done")
 
     def us(seconds: float) -> str:
@@ -608,7 +635,7 @@ def in_process(backend: Backend, consent_id: str, log: Callable[[str], None]) ->
               "cumulative, so nested rows are part of the row above):")]
     width = max(len(label) for label, _ in stages)
     lines += [f"    {label.ljust(width)}  {us(t):>9}  {t / profiled:4.0%}" for label, t in stages]
-    lines.append("  the read's storage work alone (fresh session, queries, commit, close), no Flask, no authlib:")
+    lines.append("  the read's storage work alone (connection or session, statements, commit if any, close), no Flask:")
     width = max(len(label) for label, _ in storage_only)
     lines += [f"    {label.ljust(width)}  {us(t):>9}" for label, t in storage_only]
     lines.append("  self time by package (cProfile):")

@@ -2,14 +2,21 @@
 
 A ``client_secret_basic`` client gets a generated secret that is printed once,
 here, and stored only as its hash: copy it now, nobody can show it again.
-A ``private_key_jwt`` client has no secret; it signs its token requests with
-the private key whose public half is in the JWKS file given with --jwks (public
-keys only: a JWKS holding a private key is refused).
+A ``private_key_jwt`` client (``--auth private_key_jwt --jwks FILE``) has no
+secret; it signs its token requests (RFC 7523 client assertions, RS256 or ES256)
+with the private key whose public half is in the JWKS file (public keys only: a
+JWKS holding a private key is refused).
+
+``--kind operator`` registers the operator's own client, for the admin API
+(``/admin/...``): it gets the ``admin`` scope and nothing else, has no redirect
+URIs and uses client credentials only.  No wallet provider or bank can ever be
+given ``admin``.
 
 Redirect URIs are exact, absolute and without a fragment; https, or http only
 on a loopback host (127.0.0.1, [::1], localhost) for native and development
 clients (RFC 8252).  Scopes are checked against the scopes the gateway knows,
-so that a typo never registers a client that can ask for nothing.
+so that a typo never registers a client that can ask for nothing.  The checks
+are the admin API's too (gateway/consent/registration.py).
 
 The database comes from the settings (config/gateway.toml, GATEWAY_DATABASE_URL,
 or --database-url); in the development profile it is migrated first, in
@@ -23,24 +30,29 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from gateway.config import ConfigError, Settings
+from gateway.consent.registration import (
+    OPERATOR_KIND,
+    PARTY_SCOPES,
+    check_jwks,
+    check_redirect_uris,
+    check_scopes,
+    describe_client,
+)
 from gateway.domain.errors import GatewayError, InvalidInput
 from gateway.persistence.db import Database
 from gateway.persistence.migrate import current_revision, head_revision, upgrade
-from gateway.persistence.models import AuthMethod, ClientKind, OAuthClient
+from gateway.persistence.models import AuthMethod, ClientKind
 from gateway.persistence.repositories import Clients
+from gateway.persistence.repositories.parties import ADMIN_SCOPE
 
-SCOPES = ("accounts", "consents", "payments")
-"""The scopes a client may be allowed; ``consents`` creates consents, the others use them."""
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
-PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+SCOPES = PARTY_SCOPES
+"""The scopes a wallet provider or bank may be allowed (``admin`` is the operator's alone)."""
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
@@ -101,32 +113,6 @@ def standalone(add_parser: Callable, argv: list[str] | None, command: str) -> in
 
 # -- checks ------------------------------------------------------------------------------------------
 
-def check_redirect_uri(uri: str) -> str:
-    parts = urlsplit(uri)
-    problem = None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        problem = "must be an absolute https:// URI (or http:// on a loopback host)"
-    elif parts.fragment or "#" in uri:
-        problem = "must not contain a fragment (#...)"
-    elif parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        problem = f"http:// is only allowed on a loopback host ({', '.join(LOOPBACK_HOSTS)}); use https://"
-    elif parts.username or parts.password:
-        problem = "must not contain a user name or password"
-    if problem:
-        raise InvalidInput(f"redirect URI {uri!r} {problem}", code="invalid_redirect_uri")
-    return uri
-
-
-def check_scopes(scopes: Iterable[str]) -> list[str]:
-    result: list[str] = []
-    for scope in scopes:
-        if scope not in SCOPES:
-            raise InvalidInput(f"unknown scope {scope!r}; known: {', '.join(SCOPES)}", code="invalid_scope")
-        if scope not in result:
-            result.append(scope)
-    return result
-
-
 def read_jwks(path: Path) -> dict:
     try:
         jwks = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -134,18 +120,7 @@ def read_jwks(path: Path) -> dict:
         raise InvalidInput(f"cannot read the JWKS file {path}: {exc.strerror}", code="invalid_jwks") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path} is not JSON: {exc}", code="invalid_jwks") from None
-    keys = jwks.get("keys") if isinstance(jwks, dict) else None
-    if not isinstance(keys, list) or not keys:
-        raise InvalidInput(f'{path} is not a JWKS: expected {{"keys": [ ...at least one key... ]}}',
-                           code="invalid_jwks")
-    for position, key in enumerate(keys, 1):
-        if not isinstance(key, dict) or not isinstance(key.get("kty"), str):
-            raise InvalidInput(f"{path}: key {position} has no \"kty\"", code="invalid_jwks")
-        private = sorted(set(key) & set(PRIVATE_JWK_MEMBERS))
-        if private:
-            raise InvalidInput(f"{path}: key {position} contains private key material ({', '.join(private)}); "
-                               "register the public key only", code="invalid_jwks")
-    return jwks
+    return check_jwks(jwks, str(path))
 
 
 # -- the commands ------------------------------------------------------------------------------------
@@ -157,12 +132,14 @@ def add_parser(sub) -> None:
 
     create = commands.add_parser("create", help="register a client (its secret is printed once)")
     create.add_argument("--name", required=True, help="shown to account holders on the consent page")
-    create.add_argument("--kind", required=True, choices=[k.value for k in ClientKind])
+    create.add_argument("--kind", required=True, choices=[*(k.value for k in ClientKind), OPERATOR_KIND],
+                        help="wallet_provider or bank; operator for the operator's own admin API client")
     create.add_argument("--redirect-uri", dest="redirect_uris", action="append", default=[], metavar="URI",
                         help="exact redirect URI (repeatable; needed for the authorization code flow)")
-    create.add_argument("--scope", dest="scopes", action="append", required=True, metavar="SCOPE",
-                        help=f"scope the client may ask for (repeatable): {', '.join(SCOPES)}")
-    create.add_argument("--auth-method", choices=[m.value for m in AuthMethod],
+    create.add_argument("--scope", dest="scopes", action="append", default=[], metavar="SCOPE",
+                        help=f"scope the client may ask for (repeatable): {', '.join(SCOPES)}; "
+                             f"an operator client gets {ADMIN_SCOPE!r} only")
+    create.add_argument("--auth", "--auth-method", dest="auth_method", choices=[m.value for m in AuthMethod],
                         default=AuthMethod.CLIENT_SECRET_BASIC.value, help="token endpoint authentication "
                                                                            "(default: client_secret_basic)")
     create.add_argument("--jwks", type=Path, metavar="FILE", help="the client's public keys (private_key_jwt)")
@@ -185,27 +162,32 @@ def add_parser(sub) -> None:
 def run_create(args: argparse.Namespace) -> int:
     method = AuthMethod(args.auth_method)
     if method == AuthMethod.PRIVATE_KEY_JWT and args.jwks is None:
-        raise InvalidInput("--auth-method private_key_jwt needs --jwks FILE (the client's public keys)",
+        raise InvalidInput("--auth private_key_jwt needs --jwks FILE (the client's public keys)",
                            code="invalid_client_metadata")
     if method == AuthMethod.CLIENT_SECRET_BASIC and args.jwks is not None:
-        raise InvalidInput("--jwks is for --auth-method private_key_jwt", code="invalid_client_metadata")
+        raise InvalidInput("--jwks is for --auth private_key_jwt", code="invalid_client_metadata")
     if not args.name.strip():
         raise InvalidInput("--name must not be empty", code="invalid_client_metadata")
-    redirect_uris = [check_redirect_uri(uri) for uri in dict.fromkeys(args.redirect_uris)]
-    scopes = check_scopes(args.scopes)
+    is_operator = args.kind == OPERATOR_KIND
+    if is_operator and args.redirect_uris:
+        raise InvalidInput("the operator's client uses client credentials only: no --redirect-uri",
+                           code="invalid_client_metadata")
+    redirect_uris = check_redirect_uris(args.redirect_uris)
+    scopes = check_scopes(args.scopes or ([ADMIN_SCOPE] if is_operator else []), operator=is_operator)
     jwks = read_jwks(args.jwks) if args.jwks is not None else None
     database = open_database(load_settings(args))
     try:
         with database.transaction() as session:
-            new = Clients(session).create(name=args.name.strip(), kind=args.kind, redirect_uris=redirect_uris,
-                                          scopes=scopes, auth_method=method, jwks=jwks, actor=operator())
+            new = Clients(session).create(name=args.name.strip(), kind=None if is_operator else args.kind,
+                                          operator=is_operator, redirect_uris=redirect_uris, scopes=scopes,
+                                          auth_method=method, jwks=jwks, actor=operator())
             client, secret = new.client, new.secret
     finally:
         database.dispose()
     if args.json:
-        print(json.dumps({**describe(client), "client_secret": secret}, indent=2))
+        print(json.dumps({**describe_client(client), "client_secret": secret}, indent=2))
         return EXIT_OK
-    print(f"registered {client.kind.value} client {client.name!r}")
+    print(f"registered {describe_client(client)['kind']} client {client.name!r}")
     print(f"  client_id:     {client.client_id}")
     if secret is not None:
         print(f"  client_secret: {secret}")
@@ -217,20 +199,11 @@ def run_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def describe(client: OAuthClient) -> dict:
-    return {"client_id": client.client_id, "name": client.name, "kind": client.kind.value,
-            "token_endpoint_auth_method": client.token_endpoint_auth_method.value,
-            "scopes": list(client.scopes), "redirect_uris": list(client.redirect_uris),
-            "created_at": client.created_at.isoformat(),
-            "disabled_at": client.disabled_at.isoformat() if client.disabled_at else None}
-
-
 def run_list(args: argparse.Namespace) -> int:
     database = open_database(load_settings(args))
     try:
         with database.transaction() as session:
-            clients = [describe(c) for c in session.scalars(select(OAuthClient).order_by(OAuthClient.created_at,
-                                                                                         OAuthClient.client_id))]
+            clients = [describe_client(c) for c in Clients(session).list()]
     finally:
         database.dispose()
     if args.json:

@@ -9,7 +9,7 @@ prints it again.
 
 ``add-account`` enrols an account for a holder; the IBAN (and BIC, if given)
 must pass their check digits and registry format, the currency must be an
-ISO 4217 code.
+ISO 4217 code.  The checks are the admin API's too (gateway/consent/registration.py).
 """
 
 from __future__ import annotations
@@ -27,14 +27,11 @@ from gateway.cli.clients import (
     operator,
     standalone,
 )
+from gateway.consent.registration import check_account, check_password, check_username
 from gateway.domain.errors import InvalidInput
-from gateway.domain.money import minor_units
-from gateway.domain.rules.identifiers import bic_problem, iban_problem
 from gateway.persistence.errors import NotFound
 from gateway.persistence.repositories import BankAccounts, Holders
 
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 1024
 ISSUER = "ISO 20022 Gateway"
 
 
@@ -45,22 +42,6 @@ def totp_uri(secret: str, username: str) -> str:
 def code_command(secret: str) -> str:
     """The one-liner that prints the current code (for development and the demo)."""
     return f"python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""
-
-
-def check_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password is too short ({len(password)} characters, at least "
-                           f"{MIN_PASSWORD_LENGTH})", code="weak_password")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password is longer than {MAX_PASSWORD_LENGTH} characters", code="weak_password")
-    return password
-
-
-def check_username(username: str) -> str:
-    if not username or username != username.strip() or any(ch.isspace() for ch in username) \
-            or len(username) > 150:
-        raise InvalidInput(f"username {username!r} must be 1-150 characters without spaces", code="invalid_username")
-    return username
 
 
 def add_parser(sub) -> None:
@@ -120,19 +101,8 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_add_account(args: argparse.Namespace) -> int:
-    iban = "".join(args.iban.split()).upper()
-    problem = iban_problem(iban)
-    if problem:
-        raise InvalidInput(f"{args.iban!r} is not a valid IBAN: {problem}", code="invalid_iban")
-    currency = args.currency.strip().upper()
-    if len(currency) != 3 or minor_units(currency) is None:
-        raise InvalidInput(f"{args.currency!r} is not an ISO 4217 currency code", code="invalid_currency")
-    bic = args.bic.strip().upper() if args.bic else None
-    if bic and (problem := bic_problem(bic)):
-        raise InvalidInput(f"{args.bic!r} is not a valid BIC: {problem}", code="invalid_bic")
-    name = args.name.strip()
-    if not name or len(name) > 140:
-        raise InvalidInput("--name must be 1-140 characters", code="invalid_request")
+    account = check_account(args.iban, args.currency, args.name, args.bic)
+    iban, currency, name = account.iban, account.currency, account.name
     database = open_database(load_settings(args))
     try:
         with database.transaction() as session:
@@ -140,9 +110,8 @@ def run_add_account(args: argparse.Namespace) -> int:
             if holder is None:
                 raise NotFound(f"no account holder {args.username!r}; enrol one with `gateway holders create`",
                                code="holder_not_found")
-            account = BankAccounts(session).create(holder_id=holder.id, iban=iban, currency=currency, name=name,
-                                                   bic=bic, actor=operator())
-            account_id = account.id
+            account_id = BankAccounts(session).create(holder_id=holder.id, iban=iban, currency=currency, name=name,
+                                                      bic=account.bic, actor=operator()).id
     finally:
         database.dispose()
     print(f"enrolled {iban} ({currency}, {name!r}) for {args.username}: account id {account_id}")

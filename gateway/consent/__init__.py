@@ -11,8 +11,12 @@ integration, one module per RFC as authlib lays them out:
   deny, list and revoke consents); ``csrf``: their CSRF tokens;
 * ``api``: consent resources for clients, and ``GET /accounts``;
 * ``protect``: ``require_oauth(scope, consent_kind)``, the resource protector;
-* ``storage``: one database session per request; ``models``: authlib's view of
-  the stored rows.
+* ``rfc7523``: ``private_key_jwt`` client assertions; ``registration``: what the
+  operator may register (shared by the command line and the admin API);
+* ``signin``: the holder's sign-in (lockout, TOTP replay, idle timeout); ``pages``:
+  their rendering; ``cookies``: the session cookie, set up once per process;
+* ``storage``: one database session per request, and transaction-free reads;
+  ``models``: authlib's view of the stored rows.
 
 Storage (and its audit log) is ``gateway.persistence``; every state change goes
 through its repositories.
@@ -32,8 +36,9 @@ from gateway.persistence.db import Database
 def install(app: Flask, settings: Settings, database: Database, *,
             on_commit_error: Callable[[GatewayError], Response]) -> None:
     """Request-scoped storage, the authorization server and the blueprints."""
-    from gateway.consent import api, authorize, server, storage
+    from gateway.consent import api, authorize, cookies, server, storage
 
+    cookies.install(app)
     storage.install(app, database, on_commit_error=on_commit_error)
     server.create_server(app, settings)
     for blueprint in (server.bp, authorize.bp, api.bp):

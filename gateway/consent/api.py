@@ -31,8 +31,10 @@ from gateway.consent.models import CONSENTS_SCOPE
 from gateway.consent.protect import current_consent, current_token, require_oauth
 from gateway.domain.errors import InvalidInput
 from gateway.domain.findings import Finding
+from gateway.persistence.errors import NotFound
 from gateway.persistence.models import Consent, ConsentKind, ConsentStatus
-from gateway.persistence.repositories import TRANSITIONS, SYSTEM, Consents
+from gateway.persistence.repositories import SYSTEM, TRANSITIONS, Consents
+from gateway.persistence.repositories.reads import ConsentRecord
 
 SCHEMA = json.loads((Path(__file__).resolve().parent / "schemas" / "consent-request.json").read_text())
 Draft202012Validator.check_schema(SCHEMA)
@@ -77,9 +79,16 @@ def create_consent():
 
 
 @bp.get("/consents/<consent_id>")
-@require_oauth(CONSENTS_SCOPE)
+@require_oauth(CONSENTS_SCOPE, own_consent="consent_id")
 def get_consent(consent_id: str):
-    return consent_json(_current(consent_id))
+    """One read (token, consent and accounts together, no transaction); the ORM and a transaction
+    only when the consent must be marked expired on the way."""
+    consent = current_consent()
+    if consent is None:
+        raise NotFound(f"no consent {consent_id!r}", code="consent_not_found")
+    if consent.status in TRANSITIONS and consent.expires_at <= storage.now():
+        return consent_json(_current(consent_id))
+    return consent_json(consent)
 
 
 @bp.delete("/consents/<consent_id>")
@@ -156,7 +165,7 @@ def _time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def consent_json(consent: Consent) -> dict:
+def consent_json(consent: Consent | ConsentRecord) -> dict:
     body: dict = {"id": consent.id, "kind": consent.kind.value, "status": consent.status.value,
                   "expires_at": _time(consent.expires_at), "created_at": _time(consent.created_at),
                   "updated_at": _time(consent.updated_at)}

@@ -1,63 +1,35 @@
 """The account holder's pages: ``/oauth/authorize`` (sign in, then approve or deny
 a consent) and ``/account/consents`` (list and revoke their consents).
 
-Sign-in is two steps on the same page: password (scrypt, ``Holders.authenticate``),
-then a TOTP code checked with pyotp against the holder's secret (one step of
-clock drift allowed).  A holder without a TOTP secret cannot sign in: the second
-factor is not optional.  Only after both is ``holder_id`` put in the session.
+Sign-in (password, then TOTP; lockout, TOTP replay protection, idle timeout) is in
+``signin.py``; rendering and the pages' Content-Security-Policy in ``pages.py``.
 
 Every POST carries the session's CSRF token (``csrf.py``) and is refused
 without it.  Errors that must not go back to the application (unknown client,
 unregistered redirect URI, wrong or expired consent) are pages here; only
 after the redirect URI is known to be registered may an error be redirected.
-
-Pages carry their own Content-Security-Policy: the inline stylesheet by hash,
-no scripts, no framing, and forms may only post here, or (the consent form,
-whose answer is a redirect) to the application's registered redirect URI.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import pyotp
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
-from markupsafe import Markup
+from flask import Blueprint, Response, redirect, request, session, url_for
 
 from gateway.consent import csrf, storage
 from gateway.consent.api import amount_text
 from gateway.consent.errors import AuthorizationRefused
+from gateway.consent.pages import error_page, page
 from gateway.consent.server import server
+from gateway.consent.signin import sign_in, signed_in_holder
 from gateway.domain.errors import InvalidInput
-from gateway.persistence.errors import InvalidCredentials, InvalidTransition, NotFound
+from gateway.persistence.errors import InvalidTransition, NotFound
 from gateway.persistence.models import AccountHolder, ConsentStatus
-from gateway.persistence.repositories import BankAccounts, Clients, Consents, Holders
-
-HERE = Path(__file__).resolve().parent
-CSS = (HERE / "templates" / "pages.css").read_text(encoding="utf-8")
-CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
+from gateway.persistence.repositories import BankAccounts, Clients, Consents
 
 bp = Blueprint("holder", __name__, template_folder="templates")
 bp.add_app_template_filter(amount_text, "amount")
-
-
-def _csp(form_targets: str = "'self'") -> str:
-    return (f"default-src 'none'; style-src 'sha256-{CSS_HASH}'; form-action {form_targets}; "
-            "frame-ancestors 'none'; base-uri 'none'")
-
-
-def page(template: str, status: int = 200, *, form_targets: str = "'self'", **context) -> Response:
-    html = render_template(template, css=Markup(CSS), csrf_field=csrf.FIELD, csrf_token=csrf.token(), **context)
-    return Response(html, status=status, mimetype="text/html",
-                    headers={"Content-Security-Policy": _csp(form_targets)})
-
-
-def error_page(status: int, title: str, message: str) -> Response:
-    return page("error.html", status, title=title, message=message)
 
 
 def _repo(cls):
@@ -66,48 +38,6 @@ def _repo(cls):
 
 def _actor(holder: AccountHolder) -> str:
     return f"holder:{holder.username}"
-
-
-# --- sign-in -------------------------------------------------------------------------------------------
-
-def signed_in_holder() -> AccountHolder | None:
-    holder_id = session.get("holder_id")
-    if not holder_id:
-        return None
-    try:
-        return _repo(Holders).get(holder_id)
-    except NotFound:
-        session.clear()
-        return None
-
-
-def sign_in(action: str) -> Response | None:
-    """Handle a sign-in step posted to ``action``; a page to show, or None once signed in."""
-    step = request.form.get("step") if request.method == "POST" else None
-    if step == "password":
-        try:
-            holder = _repo(Holders).authenticate(request.form.get("username", ""), request.form.get("password", ""))
-        except InvalidCredentials:
-            return page("signin.html", 401, action=action, step="password", error="Wrong username or password.")
-        if not holder.totp_secret:
-            return page("signin.html", 403, action=action, step="password",
-                        error="Your account has no second factor enrolled; ask the operator to enrol one.")
-        session.clear()  # a fresh session (and CSRF token) for the signed-in holder
-        session["pending_holder_id"] = holder.id
-        return page("signin.html", action=action, step="totp")
-    if step == "totp" and session.get("pending_holder_id"):
-        holder = _repo(Holders).get(session["pending_holder_id"])
-        code = request.form.get("code", "").strip()
-        totp = pyotp.TOTP(holder.totp_secret)
-        if not (code.isdigit() and totp.verify(code, for_time=storage.now(), valid_window=1)):
-            return page("signin.html", 401, action=action, step="totp",
-                        error="That code is not right. Enter the 6 digits your authenticator app shows now.")
-        session.pop("pending_holder_id")
-        session["holder_id"] = holder.id
-        return None
-    if session.get("holder_id") and signed_in_holder() is not None:
-        return None
-    return page("signin.html", action=action, step="totp" if session.get("pending_holder_id") else "password")
 
 
 # --- /oauth/authorize ----------------------------------------------------------------------------------

@@ -8,9 +8,16 @@ Scopes:
 
 * ``consents``: create, read and revoke the client's own consent resources;
   the only scope of the client-credentials grant.
+* ``wallet``: move money from the wallet provider's own settlement account
+  (pay, withdraw, bulk payout); ``bank``: a bank client collecting its files
+  and posting its reports.  Both, like ``consents``, come with client
+  credentials, if the client is registered for them.
 * ``accounts`` / ``payments``: use an authorised consent of that kind; only
   ever granted through the authorization-code flow, bound to the consent, so
   the scope of a code or token is exactly its consent's kind.
+* ``admin``: the operator's admin API (``/admin/...``); held only by the
+  operator's own client (``is_operator``), which holds nothing else and only
+  ever uses client credentials.
 """
 
 from __future__ import annotations
@@ -21,12 +28,21 @@ from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMix
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 
 from gateway.persistence.models import AuthMethod, AuthorizationCode, OAuthClient, Token
+from gateway.persistence.repositories.parties import ADMIN_SCOPE
 from gateway.persistence.secrets import token_matches
 
 CONSENTS_SCOPE = "consents"
+WALLET_SCOPE = "wallet"
+"""Move money from the wallet provider's own accounts (pay, withdraw, bulk payout)."""
+BANK_SCOPE = "bank"
+"""A bank fetching the payment files addressed to it and posting its reports (bank-api connector)."""
+CLIENT_CREDENTIALS_SCOPES = (CONSENTS_SCOPE, WALLET_SCOPE, BANK_SCOPE)
+"""What a client may hold on its own behalf, without a holder's consent."""
 CONSENT_SCOPES = ("accounts", "payments")
-SCOPES_SUPPORTED = (CONSENTS_SCOPE, *CONSENT_SCOPES)
+SCOPES_SUPPORTED = (*CLIENT_CREDENTIALS_SCOPES, *CONSENT_SCOPES, ADMIN_SCOPE)
 GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token")
+AUTH_METHODS = (AuthMethod.CLIENT_SECRET_BASIC.value, AuthMethod.PRIVATE_KEY_JWT.value)
+"""Client authentication at the token, revocation and introspection endpoints (RFC 7523 in rfc7523.py)."""
 
 
 class Client(ClientMixin):
@@ -55,13 +71,18 @@ class Client(ClientMixin):
         return self.row.disabled_at is None and token_matches(client_secret, self.row.client_secret_hash)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        """Only the one method the client registered: a secret client cannot switch to an assertion,
+        nor a ``private_key_jwt`` client to a secret (it has none), nor either to an unknown method."""
         return self.row.disabled_at is None and method == self.row.token_endpoint_auth_method.value \
-            and method == AuthMethod.CLIENT_SECRET_BASIC.value
+            and method in AUTH_METHODS
 
     def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code"
+        return response_type == "code" and not self.row.is_operator
 
     def check_grant_type(self, grant_type: str) -> bool:
+        """The operator's client uses client credentials only: no holder ever grants it anything."""
+        if self.row.is_operator:
+            return grant_type == "client_credentials"
         return grant_type in GRANT_TYPES
 
 

@@ -3,11 +3,13 @@ code (bound to a consent; PKCE in rfc7636.py) and refresh token (rotated).
 
 Decisions:
 
-* Client authentication is ``client_secret_basic`` only; ``client_secret_post``
+* Client authentication is ``client_secret_basic`` or ``private_key_jwt``
+  (RFC 7523, rfc7523.py), whichever the client registered; ``client_secret_post``
   (secrets in form bodies end up in logs) and ``none`` (public clients) are off.
 * Client credentials give the ``consents`` scope and nothing else: access to
   accounts or payments is only ever granted by an account holder, through a
-  consent and the code flow.
+  consent and the code flow.  The operator's client gets ``admin`` (its
+  default) and nothing else; no other client can ever get ``admin``.
 * A code's scope is its consent's kind (``accounts`` or ``payments``); asking
   for anything else is ``invalid_scope``.  A code lives 60 seconds, is spent on
   its first redemption attempt (whatever the outcome), and redeeming it again
@@ -27,7 +29,15 @@ from flask import current_app
 
 from gateway.consent import storage
 from gateway.consent.errors import AuthorizationRefused
-from gateway.consent.models import CONSENTS_SCOPE, BearerToken, Client, Code
+from gateway.consent.models import (
+    ADMIN_SCOPE,
+    AUTH_METHODS,
+    CLIENT_CREDENTIALS_SCOPES,
+    CONSENTS_SCOPE,
+    BearerToken,
+    Client,
+    Code,
+)
 from gateway.persistence.errors import NotFound
 from gateway.persistence.models import ConsentStatus
 from gateway.persistence.repositories import (
@@ -41,7 +51,6 @@ from gateway.persistence.repositories import (
     Tokens,
 )
 
-AUTH_METHODS = ["client_secret_basic"]
 CODE_TTL = timedelta(seconds=60)
 
 
@@ -50,15 +59,18 @@ def _repo(cls):
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+    TOKEN_ENDPOINT_AUTH_METHODS = list(AUTH_METHODS)
 
     def validate_token_request(self):
         super().validate_token_request()
-        requested = scope_to_list(self.request.payload.scope) or [CONSENTS_SCOPE]
-        allowed = {CONSENTS_SCOPE} & set(self.client.row.scopes)
+        operator = self.client.row.is_operator
+        requested = scope_to_list(self.request.payload.scope) or [ADMIN_SCOPE if operator else CONSENTS_SCOPE]
+        allowed = {ADMIN_SCOPE} if operator else set(CLIENT_CREDENTIALS_SCOPES) & set(self.client.row.scopes)
         if not set(requested) <= allowed:
-            raise InvalidScopeError("client credentials give only the 'consents' scope (if the client is "
-                                    "registered for it); accounts and payments need a holder's consent")
+            if operator:
+                raise InvalidScopeError("the operator's client gets the 'admin' scope and nothing else")
+            raise InvalidScopeError("client credentials give only the consents, wallet and bank scopes the "
+                                    "client is registered for; accounts and payments need a holder's consent")
         self.granted_scope = list_to_scope(requested)
 
     def create_token_response(self):
@@ -68,7 +80,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+    TOKEN_ENDPOINT_AUTH_METHODS = list(AUTH_METHODS)
     consent = None
 
     def validate_authorization_request(self):
@@ -107,7 +119,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+    TOKEN_ENDPOINT_AUTH_METHODS = list(AUTH_METHODS)
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):

@@ -12,7 +12,7 @@ from authlib.oauth2 import rfc7009
 
 from gateway.consent import storage
 from gateway.consent.models import BearerToken
-from gateway.consent.rfc6749 import AUTH_METHODS
+from gateway.consent.models import AUTH_METHODS
 from gateway.persistence.repositories import Tokens
 
 
@@ -30,7 +30,7 @@ def find_token(token_string: str, hint: str | None) -> BearerToken | None:
 
 
 class RevocationEndpoint(rfc7009.RevocationEndpoint):
-    CLIENT_AUTH_METHODS = AUTH_METHODS
+    CLIENT_AUTH_METHODS = list(AUTH_METHODS)
 
     def authenticate_token(self, request, client):
         self.check_params(request, client)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from authlib.oauth2 import rfc7662
 
-from gateway.consent.rfc6749 import AUTH_METHODS
+from gateway.consent.models import AUTH_METHODS
 from gateway.consent.rfc7009 import find_token
 
 
 class IntrospectionEndpoint(rfc7662.IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS = AUTH_METHODS
+    CLIENT_AUTH_METHODS = list(AUTH_METHODS)
 
     def query_token(self, token_string, token_type_hint):
         return find_token(token_string, token_type_hint)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from flask import request, url_for
 
-from gateway.consent.models import GRANT_TYPES, SCOPES_SUPPORTED
-from gateway.consent.rfc6749 import AUTH_METHODS
+from gateway.consent.models import AUTH_METHODS, GRANT_TYPES, SCOPES_SUPPORTED
+from gateway.consent.rfc7523 import ALGORITHMS
 
 
 def metadata() -> AuthorizationServerMetadata:
@@ -30,8 +30,11 @@ def metadata() -> AuthorizationServerMetadata:
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": list(GRANT_TYPES),
-        "token_endpoint_auth_methods_supported": AUTH_METHODS,
-        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
-        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": list(ALGORITHMS),
+        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_signing_alg_values_supported": list(ALGORITHMS),
+        "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "introspection_endpoint_auth_signing_alg_values_supported": list(ALGORITHMS),
         "code_challenge_methods_supported": ["S256"],
     })

@@ -16,6 +16,7 @@ from gateway.config import Settings
 from gateway.consent import rfc6749, rfc8414
 from gateway.consent.models import GRANT_TYPES, SCOPES_SUPPORTED
 from gateway.consent.rfc7009 import RevocationEndpoint
+from gateway.consent.rfc7523 import PrivateKeyJWT
 from gateway.consent.rfc7636 import S256CodeChallenge
 from gateway.consent.rfc7662 import IntrospectionEndpoint
 
@@ -30,6 +31,7 @@ def create_server(app: Flask, settings: Settings) -> AuthorizationServer:
         OAUTH2_TOKEN_EXPIRES_IN=dict.fromkeys(GRANT_TYPES, settings.access_token_ttl),
     )
     server = AuthorizationServer(app, query_client=rfc6749.query_client, save_token=rfc6749.save_token)
+    server.register_client_auth_method(PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT())
     server.register_grant(rfc6749.ClientCredentialsGrant)
     server.register_grant(rfc6749.AuthorizationCodeGrant, [S256CodeChallenge()])
     server.register_grant(rfc6749.RefreshTokenGrant)

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Enum,
@@ -38,6 +39,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -97,12 +99,18 @@ class OAuthClient(Base):
         CheckConstraint("(token_endpoint_auth_method = 'client_secret_basic' AND client_secret_hash IS NOT NULL)"
                         " OR (token_endpoint_auth_method = 'private_key_jwt' AND jwks IS NOT NULL)",
                         name="credentials_for_auth_method"),
+        CheckConstraint("(is_operator AND kind IS NULL) OR (NOT is_operator AND kind IS NOT NULL)",
+                        name="operator_or_party"),
     )
 
     client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     client_secret_hash: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[ClientKind] = mapped_column(_enum(ClientKind, "client_kind"))
+    kind: Mapped[ClientKind | None] = mapped_column(_enum(ClientKind, "client_kind"))
+    """A wallet provider or a bank; None for the operator's own client (``is_operator``)."""
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The gateway operator's client: the only kind that may hold the ``admin`` scope, and it holds
+    nothing else.  Set at registration, never changed (a party is never promoted to operator)."""
     redirect_uris: Mapped[list[str]] = mapped_column(JSONValue)
     scopes: Mapped[list[str]] = mapped_column(JSONValue)
     token_endpoint_auth_method: Mapped[AuthMethod] = mapped_column(_enum(AuthMethod, "auth_method"))
@@ -118,6 +126,9 @@ class AccountHolder(Base):
     username: Mapped[str] = mapped_column(String(150), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    """The TOTP time step (Unix time // 30) of the last code accepted: a code is accepted only for a
+    later step, so a code seen once (shoulder-surfed, phished, replayed) cannot sign in again."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -243,6 +254,32 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
 
 
+class ClientAssertion(Base):
+    """A ``private_key_jwt`` client assertion that was accepted (RFC 7523 §3, item 7): its ``jti``
+    (hashed: any string a client chose, of any length) is kept until the assertion expires, so the
+    same assertion can never authenticate twice.  Expired rows are deleted as new ones come in."""
+
+    __tablename__ = "client_assertions"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id"), primary_key=True)
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins (password or TOTP) per username, shared by every worker: after too many in a
+    window the username is locked until ``locked_until``.  Keyed by the SHA-256 of the name typed,
+    so unknown names are throttled alike (the lock says nothing about whether a name exists) and a
+    password typed into the username field is not stored."""
+
+    __tablename__ = "sign_in_throttles"
+
+    username_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # Payments, outbox, inbound messages, statements and reconciliation live in their own module
 # (imported here so that ``Base.metadata`` always holds every table).
-from gateway.persistence import payment_models as _payment_models  # noqa: E402,F401
+from gateway.persistence import payment_models as _payment_models  # noqa: F401

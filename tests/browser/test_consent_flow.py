@@ -18,6 +18,7 @@ import html
 import json
 import secrets
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -235,13 +236,31 @@ def enter_code(browser, code: str) -> None:
     click_and_wait(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
 
+_LAST_STEP: list[int] = []
+
+
+def fresh_code(demo) -> str:
+    """A TOTP code of a time step no test has used yet.  The gateway accepts each step once (a code
+    seen once cannot sign in again) and these tests sign alice in several times a minute; it also
+    accepts the next step's code (a phone clock a little fast), so a test waits only when even that
+    one is taken."""
+    totp = demo.totp()
+    while True:
+        now_step = totp.timecode(datetime.now(UTC))
+        step = max([now_step, *(last + 1 for last in _LAST_STEP[-1:])])
+        if step <= now_step + 1:
+            _LAST_STEP.append(step)
+            return totp.generate_otp(step)
+        time.sleep(max(0.05, (now_step + 1) * totp.interval - datetime.now(UTC).timestamp()))
+
+
 def sign_in(browser, url: str, demo) -> None:
-    """Open the authorization URL and sign in as alice: password, then the current TOTP code."""
+    """Open the authorization URL and sign in as alice: password, then a fresh TOTP code."""
     browser.get(url)
     assert "Sign in to your bank accounts" in visible_text(browser)
     enter_password(browser, demo)
     assert "Enter the 6-digit code" in visible_text(browser), visible_text(browser)
-    enter_code(browser, demo.totp().now())
+    enter_code(browser, fresh_code(demo))
     assert browser.find_elements(By.ID, "decide"), f"not on the consent page: {visible_text(browser)}"
 
 
@@ -354,7 +373,7 @@ def test_wrong_totp_code_shows_a_clear_error(browser, live_server, demo, wallet)
     assert error.text == "That code is not right. Enter the 6 digits your authenticator app shows now."
     assert browser.find_elements(By.ID, "decide") == [], "a wrong code must not reach the consent page"
     # Still on the code step (not back to the password), and the right code then works.
-    enter_code(browser, demo.totp().now())
+    enter_code(browser, fresh_code(demo))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Demo Wallet asks for your consent"
     assert wallet.callbacks_with_state(state) == []
     assert consent_status(live_server, demo, consent.id) == "awaiting_authorisation"
@@ -399,3 +418,21 @@ def test_consent_page_cannot_be_framed(browser, live_server, demo, wallet):
         wait(browser).until(refusal_logged)
     except TimeoutException:
         pytest.fail(f"Chromium logged no frame-ancestors refusal for {live_server}: {messages}")
+
+
+def test_repeated_wrong_passwords_lock_with_a_plain_message(browser, live_server, demo, wallet):
+    """An unknown name, so alice's own sign-ins in the other tests are not locked out."""
+    consent = create_accounts_consent(live_server, demo)
+    _, challenge = pkce()
+    browser.get(authorize_url(live_server, demo, consent.id, secrets.token_urlsafe(16), challenge))
+    for _ in range(5):
+        form = browser.find_element(By.ID, "signin")
+        form.find_element(By.NAME, "username").send_keys("mallory")
+        form.find_element(By.NAME, "password").send_keys("not the password")
+        click_and_wait(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    error = browser.find_element(By.ID, "error")
+    assert error.is_displayed() and error.get_attribute("role") == "alert"
+    assert error.text.startswith("This account is temporarily locked after too many failed sign-in attempts. "
+                                 "Try again after "), error.text
+    assert " UTC on " in error.text and "(in about 15 minutes)" in error.text
+    assert consent_status(live_server, demo, consent.id) == "awaiting_authorisation"

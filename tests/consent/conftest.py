@@ -60,7 +60,7 @@ def app(settings, clock, fast_kdf):
     application = create_app(settings)
     application.extensions[storage.CLOCK] = clock
     yield application
-    application.extensions[storage.DATABASE].dispose()
+    storage.dispose(application)
 
 
 @pytest.fixture

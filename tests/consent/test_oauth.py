@@ -37,7 +37,8 @@ def test_metadata_describes_the_server(client):
     assert meta["token_endpoint"] == "http://localhost/oauth/token"
     assert meta["authorization_endpoint"] == "http://localhost/oauth/authorize"
     assert meta["code_challenge_methods_supported"] == ["S256"]
-    assert meta["token_endpoint_auth_methods_supported"] == ["client_secret_basic"]
+    assert meta["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "private_key_jwt"]
+    assert meta["token_endpoint_auth_signing_alg_values_supported"] == ["RS256", "ES256"]
     assert set(meta["grant_types_supported"]) == {"authorization_code", "client_credentials", "refresh_token"}
 
 

@@ -14,8 +14,10 @@ from gateway.persistence.repositories import AuditLog
 @pytest.fixture
 def event_id(db, clock) -> int:
     with db.transaction() as s:
-        return AuditLog(s, clock).append(actor="holder:alice", action="consent.revoked", subject_type="consent",
-                                         subject_id="c1", reason="changed my mind", details={"previous": "authorised"}).id
+        event = AuditLog(s, clock).append(actor="holder:alice", action="consent.revoked", subject_type="consent",
+                                          subject_id="c1", reason="changed my mind", details={"previous": "authorised"})
+        s.flush()  # the id comes from the database
+        return event.id
 
 
 def test_events_are_appended_in_order_with_actor_time_and_reason(db, clock, event_id):

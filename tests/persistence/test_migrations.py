@@ -20,7 +20,9 @@ TABLES = {"oauth_clients", "account_holders", "bank_accounts", "consents", "cons
           # 0002: the payment side
           "client_accounts", "outgoing_messages", "delivery_attempts", "payments", "payment_events",
           "idempotency_keys", "inbound_messages", "statements", "entries", "reconciliation_exceptions",
-          "webhook_subscriptions", "webhook_deliveries"}
+          "webhook_subscriptions", "webhook_deliveries",
+          # 0003: security (client assertion replay, sign-in throttling)
+          "client_assertions", "sign_in_throttles"}
 
 
 LATEST = max(path.name.split("_")[0] for path in (migrate.MIGRATIONS / "versions").glob("[0-9]*_*.py"))

@@ -201,3 +201,55 @@ def test_only_s256_pkce_is_stored(db, world, clock, method):
     code, _ = new_code(db, world, clock)
     with pytest.raises(IntegrityError), db.transaction() as s:  # the database refuses it too
         s.get(AuthorizationCode, hash_token(code)).code_challenge_method = method or "none"
+
+
+# -- client assertions (RFC 7523 jti) ---------------------------------------------------------------------
+
+def test_an_assertion_jti_is_accepted_once_until_it_expires(db, world, clock):
+    from gateway.persistence.models import ClientAssertion
+    from gateway.persistence.repositories.assertions import ClientAssertions
+
+    client_id, other = world.wallet.client.client_id, world.other_wallet.client.client_id
+    expires = clock.now + timedelta(minutes=1)
+    with db.transaction() as s:
+        assertions = ClientAssertions(s, clock)
+        assert assertions.use(client_id, "jti-1", expires)
+        assert not assertions.use(client_id, "jti-1", expires)
+        assert assertions.use(other, "jti-1", expires)  # another client's jti is its own
+    with db.transaction() as s:
+        assert not ClientAssertions(s, clock).use(client_id, "jti-1", expires)  # committed, still refused
+        assert [e.subject_id for e in AuditLog(s).entries(action="client.assertion_replayed")] == [client_id] * 2
+        assert {r.jti_hash for r in s.scalars(select(ClientAssertion))} == {hash_token("jti-1")}
+    clock.advance(minutes=2)
+    with db.transaction() as s:
+        assert ClientAssertions(s, clock).use(client_id, "jti-2", clock.now + timedelta(minutes=1))
+        assert [r.jti_hash for r in s.scalars(select(ClientAssertion))] == [hash_token("jti-2")]  # expired: gone
+
+
+def test_of_two_concurrent_uses_of_one_jti_only_one_wins(db, world, clock):
+    """Two open transactions insert the same jti: the second waits for the first's commit (the row
+    lock on PostgreSQL, the writer lock and busy timeout on SQLite), then sees the conflict."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from gateway.persistence.repositories.assertions import ClientAssertions
+
+    client_id, expires = world.wallet.client.client_id, clock.now + timedelta(minutes=1)
+    results: list[bool | str] = []
+    first = Session(db.engine)
+    try:
+        results.append(ClientAssertions(first, clock).use(client_id, "race", expires))
+
+        def second() -> None:
+            with db.transaction() as s:
+                results.append(ClientAssertions(s, clock).use(client_id, "race", expires))
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+        first.commit()
+        thread.join(30)
+    finally:
+        first.close()
+    assert results == [True, False], results

@@ -1,4 +1,10 @@
-"""OAuth clients, account holders and the bank accounts the holders hold."""
+"""OAuth clients, account holders and the bank accounts the holders hold.
+
+The ``admin`` scope belongs to the operator's own client and to no other: ``Clients.create``
+refuses it for a wallet provider or bank, refuses anything else for the operator's client,
+and the table's CHECK keeps the two kinds apart (``is_operator`` xor ``kind``).  The OAuth
+layer checks ``is_operator`` again when it issues or accepts an ``admin`` token.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.domain.errors import InvalidInput
-from gateway.persistence.errors import AlreadyExists, InvalidCredentials, InvalidTransition
-from gateway.persistence.models import AccountHolder, AuthMethod, BankAccount, ClientKind, OAuthClient, new_id
+from gateway.persistence.errors import (
+    AlreadyExists,
+    InvalidCredentials,
+    InvalidTransition,
+)
+from gateway.persistence.models import (
+    AccountHolder,
+    AuthMethod,
+    BankAccount,
+    ClientKind,
+    OAuthClient,
+    new_id,
+)
 from gateway.persistence.repositories.audit import Repository, found
 from gateway.persistence.repositories.tokens import Tokens
 from gateway.persistence.secrets import (
@@ -23,6 +41,9 @@ from gateway.persistence.secrets import (
     verify_password,
 )
 
+ADMIN_SCOPE = "admin"
+"""The operator's scope (the admin API); see the module docstring."""
+
 
 @dataclass(frozen=True)
 class NewClient:
@@ -31,25 +52,41 @@ class NewClient:
 
 
 class Clients(Repository):
-    def create(self, *, name: str, kind: ClientKind | str, redirect_uris: Iterable[str], scopes: Iterable[str],
-               actor: str, auth_method: AuthMethod | str = AuthMethod.CLIENT_SECRET_BASIC,
-               jwks: dict[str, Any] | None = None, client_id: str | None = None) -> NewClient:
-        """Register a client; a ``client_secret_basic`` client gets a generated secret, returned once."""
+    def create(self, *, name: str, kind: ClientKind | str | None, redirect_uris: Iterable[str],
+               scopes: Iterable[str], actor: str, auth_method: AuthMethod | str = AuthMethod.CLIENT_SECRET_BASIC,
+               jwks: dict[str, Any] | None = None, client_id: str | None = None,
+               operator: bool = False) -> NewClient:
+        """Register a client; a ``client_secret_basic`` client gets a generated secret, returned once.
+        ``operator=True`` registers the operator's client: no kind, scope ``admin`` only, no redirect URIs."""
         client_id, auth_method = client_id or new_id(), AuthMethod(auth_method)
+        scopes, redirect_uris = list(scopes), list(redirect_uris)
         if self.find(client_id) is not None:
             raise AlreadyExists(f"client {client_id!r} exists", code="client_id_taken")
         if auth_method == AuthMethod.PRIVATE_KEY_JWT and not jwks:
             raise InvalidInput("private_key_jwt needs the client's JWKS", code="invalid_client_metadata")
+        if operator and (kind is not None or scopes != [ADMIN_SCOPE] or redirect_uris):
+            raise InvalidInput(f"the operator's client has no kind, no redirect URIs and the {ADMIN_SCOPE!r} "
+                               "scope only", code="invalid_client_metadata")
+        if not operator and (kind is None or ADMIN_SCOPE in scopes):
+            raise InvalidInput(f"a wallet provider or bank needs its kind and never gets the {ADMIN_SCOPE!r} "
+                               "scope", code="invalid_client_metadata")
         secret = new_token() if auth_method == AuthMethod.CLIENT_SECRET_BASIC else None
         client = OAuthClient(client_id=client_id, client_secret_hash=secret and hash_token(secret), name=name,
-                             kind=ClientKind(kind), redirect_uris=list(redirect_uris), scopes=list(scopes),
-                             token_endpoint_auth_method=auth_method, jwks=jwks, created_at=self.clock())
+                             kind=None if operator else ClientKind(kind), is_operator=operator,
+                             redirect_uris=redirect_uris, scopes=scopes, token_endpoint_auth_method=auth_method,
+                             jwks=jwks, created_at=self.clock())
         self.session.add(client)
-        self.audit(actor, "client.created", client, kind=client.kind.value, auth_method=auth_method.value)
+        self.audit(actor, "client.created", client, kind=client.kind.value if client.kind else "operator",
+                   auth_method=auth_method.value, scopes=scopes)
         return NewClient(client, secret)
 
     def find(self, client_id: str) -> OAuthClient | None:
         return self.session.get(OAuthClient, client_id)
+
+    def list(self) -> list[OAuthClient]:
+        """Every client, enabled or not, oldest first."""
+        return list(self.session.scalars(select(OAuthClient).order_by(OAuthClient.created_at,
+                                                                      OAuthClient.client_id)))
 
     def get(self, client_id: str) -> OAuthClient:
         return found(self.find(client_id), "client", client_id)
@@ -88,6 +125,24 @@ class Holders(Repository):
 
     def find_by_username(self, username: str) -> AccountHolder | None:
         return self.session.scalar(select(AccountHolder).where(AccountHolder.username == username))
+
+    def list(self) -> list[AccountHolder]:
+        return list(self.session.scalars(select(AccountHolder).order_by(AccountHolder.username)))
+
+    def accept_totp_step(self, holder: AccountHolder, step: int) -> bool:
+        """Record ``step`` as the holder's last accepted TOTP time step, if it is later than the last
+        one; False if it is not (the code was already used, or an older one).  One conditional
+        UPDATE, so of two requests with the same code, in any workers, exactly one wins."""
+        result = self.session.execute(
+            update(AccountHolder)
+            .where(AccountHolder.id == holder.id,
+                   or_(AccountHolder.totp_last_step.is_(None), AccountHolder.totp_last_step < step))
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            return False
+        set_committed_value(holder, "totp_last_step", step)
+        return True
 
     def authenticate(self, username: str, password: str) -> AccountHolder:
         """The holder if the password is right; an unknown name costs the same time as a wrong password.

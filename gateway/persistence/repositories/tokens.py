@@ -33,6 +33,8 @@ class Tokens(Repository):
         """Store an issued token by its hashes; ``family_id`` links it to its code or refresh chain
         (a token without one starts its own family)."""
         token_id = new_id()
+        if consent_id is not None:
+            self.session.flush()  # the consent it points to first: the unit of work does not order by foreign key
         token = Token(id=token_id, access_token_hash=hash_token(access_token),
                       refresh_token_hash=refresh_token and hash_token(refresh_token), client_id=client_id,
                       consent_id=consent_id, scope=scope, family_id=family_id or token_id, issued_at=self.clock(),
@@ -103,6 +105,7 @@ class AuthorizationCodes(Repository):
         """Store a code by its hash, with its PKCE challenge (S256 only, also enforced by the schema)."""
         if code_challenge_method != "S256" or not code_challenge:
             raise InvalidInput("PKCE with S256 is required", code="invalid_request")
+        self.session.flush()  # the consent it points to first: the unit of work does not order by foreign key
         row = AuthorizationCode(code_hash=hash_token(code), client_id=client_id, consent_id=consent_id,
                                 holder_id=holder_id, redirect_uri=redirect_uri, scope=scope,
                                 code_challenge=code_challenge, code_challenge_method=code_challenge_method,
