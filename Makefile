@@ -23,7 +23,8 @@ schemas/xsd/.synced: $(STAMP) schemas/catalog.toml
 # The gateway's main job: first the ISO 20022 core on bundled examples (wallet
 # payments in JSON → pain.001, validated; a wallet ledger → camt.053, read back),
 # then the service on its embedded default (SQLite under var/, schema migrated,
-# demo wallet client, account holder and bank accounts seeded) until Ctrl-C.
+# demo wallet client, account holder and bank accounts seeded) with one outbox worker
+# delivering to the sandbox bank, until Ctrl-C.
 run: setup
 	@mkdir -p $(OUT)
 	$(BIN)/gateway build --type pain.001 --version 09 --input examples/payments.json > $(OUT)/pain.001.xml
@@ -35,7 +36,7 @@ run: setup
 	-$(BIN)/gateway validate --profile sepa --no-date-rules examples/broken-pain.001.xml
 	@echo "--- Built, validated and parsed files are in $(OUT)/; try: $(BIN)/gateway --help"
 	$(BIN)/gateway demo seed
-	$(BIN)/gateway serve
+	$(BIN)/gateway serve --worker
 
 test: setup
 	$(BIN)/lint-imports

@@ -64,6 +64,9 @@ class Settings:
     access_token_ttl: int = 300
     refresh_token_ttl: int = 30 * 24 * 3600
     max_body_bytes: int = 10 * 1024 * 1024
+    banks_dir: str = "config/banks"
+    risk_file: str = "config/risk.toml"
+    worker_poll_seconds: int = 2
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -99,6 +102,15 @@ class Settings:
         return host, int(port)
 
     @property
+    def banks_path(self) -> Path:
+        """``banks_dir``; a relative path is relative to the repository (where config/ lives)."""
+        return _from_root(self.banks_dir)
+
+    @property
+    def risk_path(self) -> Path:
+        return _from_root(self.risk_file)
+
+    @property
     def is_development_secret(self) -> bool:
         return self.secret_key == DEVELOPMENT_SECRET_KEY
 
@@ -125,6 +137,11 @@ class Settings:
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(_names())}")
         return replace(self, **overrides)
+
+
+def _from_root(path: str) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else ROOT / candidate
 
 
 def _names() -> tuple[str, ...]:

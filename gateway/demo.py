@@ -30,6 +30,7 @@ from gateway.persistence.db import Database
 from gateway.persistence.errors import AlreadyExists
 from gateway.persistence.models import AuthMethod, ClientKind
 from gateway.persistence.repositories import BankAccounts, Clients, Holders
+from gateway.persistence.repositories.payments import ClientAccounts
 from gateway.persistence.secrets import token_matches
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,10 +39,16 @@ ACTOR = "operator:demo-seed"
 
 CLIENT_ID = "demo-wallet"
 CLIENT_NAME = "Demo Wallet"
-CLIENT_SCOPES = ("consents", "payments", "accounts")
+CLIENT_SCOPES = ("consents", "payments", "accounts", "wallet")
 CLIENT_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 """Nothing listens there: a test or a developer reads the code from the address the browser is sent to."""
 DEMO_CALLBACK_PATH = "/demo/callback"
+
+WALLET_ACCOUNTS = (
+    ("settlement", "NL13ABNA1000000001", "Demo Wallet settlement account"),
+    ("collection", "NL83ABNA1000000002", "Demo Wallet collection account"),
+)
+"""The demo wallet provider's own accounts, held at the sandbox bank (config/banks/sandbox.toml)."""
 
 HOLDER_USERNAME = "alice"
 HOLDER_PASSWORD = "alice-demo-password-development-only"
@@ -117,11 +124,19 @@ def seed(db: Database, *, base_url: str | None = None, secrets_file: Path | None
         else:
             client_created = False
             secret = _secret_from_file(secrets_file, client.client_secret_hash)
+            if not set(CLIENT_SCOPES) <= set(client.scopes):  # seeded by an older gateway
+                client.scopes = [*client.scopes, *(s for s in CLIENT_SCOPES if s not in client.scopes)]
             missing = [uri for uri in wanted_uris if uri not in client.redirect_uris]
             if missing:  # e.g. `gateway serve` on another port since the first seed
                 client.redirect_uris = [*client.redirect_uris, *missing]
                 clients.audit(ACTOR, "client.redirect_uris_added", client, "demo seed for another address",
                               redirect_uris=missing)
+
+        wallet = {row.role.value: row.iban for row in ClientAccounts(session).for_client(CLIENT_ID)}
+        for role, iban, name in WALLET_ACCOUNTS:
+            if role not in wallet:
+                ClientAccounts(session).set(client_id=CLIENT_ID, role=role, iban=iban, currency="EUR", name=name,
+                                            bic="ABNANL2A", actor=ACTOR)
 
         holders = Holders(session)
         holder = holders.find_by_username(HOLDER_USERNAME)

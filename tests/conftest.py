@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.pg"]  # a throwaway PostgreSQL server for the storage (and later API) tests
+pytest_plugins = ["tests.pg", "tests.mockbank"]  # a throwaway PostgreSQL server; a real mock-bank per test
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SCHEMAS = ROOT / "var" / "test-xsd"

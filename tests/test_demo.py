@@ -55,7 +55,7 @@ def test_seed_creates_a_client_a_holder_and_accounts_that_work(db, tmp_path):
     data = demo.seed(db, base_url=BASE, secrets_file=tmp_path / "demo-client.json")
     assert data.client_created and data.holder_created and data.accounts_created == [a.iban for a in demo.ACCOUNTS]
     assert data.client_id == "demo-wallet" and data.client_name == "Demo Wallet"
-    assert data.scopes == ["consents", "payments", "accounts"]
+    assert data.scopes == ["consents", "payments", "accounts", "wallet"]
     assert data.redirect_uris == ["http://127.0.0.1:8765/callback", f"{BASE}/demo/callback"]
     with db.transaction() as session:
         assert Clients(session).authenticate(data.client_id, data.client_secret).name == "Demo Wallet"
@@ -74,7 +74,7 @@ def test_seed_is_idempotent(db, tmp_path):
     file = tmp_path / "demo-client.json"
     first = demo.seed(db, base_url=BASE, secrets_file=file)
     before = counts(db)
-    assert before["AuditEvent"] == 5  # client, holder, three accounts
+    assert before["AuditEvent"] == 7  # client, holder, three accounts, the wallet's two own accounts
     second = demo.seed(db, base_url=BASE, secrets_file=file)
     assert counts(db) == before
     assert not second.created_anything and second.accounts_held_elsewhere == []

@@ -17,12 +17,29 @@ from __future__ import annotations
 from flask import Flask
 
 from gateway import consent
-from gateway.api import demo, docs, errors, headers, health, validation
+from gateway.api import (
+    admin,
+    bank,
+    demo,
+    docs,
+    errors,
+    files,
+    headers,
+    health,
+    ledger,
+    payments,
+    reconciliation,
+    statements,
+    validation,
+    webhooks,
+)
 from gateway.config import ConfigError, Settings
 from gateway.persistence import migrate
 from gateway.persistence.db import Database
+from gateway.wiring import runtime_from
 
-BLUEPRINTS = (health.bp, validation.bp, docs.bp)
+BLUEPRINTS = (health.bp, validation.bp, docs.bp, payments.bp, files.bp, statements.bp, ledger.bp, webhooks.bp,
+              reconciliation.bp, bank.bp, admin.bp)
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
@@ -45,6 +62,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     if settings.profile == "development":
         app.register_blueprint(demo.bp)  # the demo wallet's redirect URI (see gateway/demo.py)
     consent.install(app, settings, open_database(settings), on_commit_error=errors.from_gateway_error)
+    app.extensions[payments.RUNTIME] = runtime_from(settings)
     errors.install(app)
     headers.install(app)
     return app

@@ -45,13 +45,22 @@ import uuid
 from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
+from gateway.api.idempotency import IdempotencyError, IdempotencyKeyReused
+from gateway.connectors.base import ConnectorConfigError, ConnectorError
 from gateway.consent.errors import AuthorizationRefused, InsufficientScope, InvalidToken
 from gateway.consent.storage import mark_failed
-from gateway.domain.errors import GatewayError, InvalidInput, SchemaUnavailable, UnsupportedMessage
+from gateway.domain.errors import (
+    GatewayError,
+    InvalidInput,
+    SchemaUnavailable,
+    UnsupportedMessage,
+)
 from gateway.domain.findings import Finding
 from gateway.domain.money import InvalidAmount
+from gateway.domain.reconciliation import ReconciliationInputError
 from gateway.iso20022.catalog import CatalogError
 from gateway.iso20022.schema_store import SchemaSyncError
+from gateway.mapping.operations import OperationSpecError
 from gateway.mapping.spec import MappingError
 from gateway.persistence.errors import (
     AlreadyExists,
@@ -62,6 +71,8 @@ from gateway.persistence.errors import (
     LimitExceeded,
     NotFound,
 )
+from gateway.routing import RoutingConfigError, UnknownBank
+from gateway.services.risk import RiskConfigError
 
 PROBLEM_BASE = "https://iso20022-gateway.dev/problems/"
 PROBLEM_JSON = "application/problem+json"
@@ -84,6 +95,16 @@ STATUS_BY_ERROR: dict[type[GatewayError], tuple[int, str]] = {
     MappingError: (500, "Internal Server Error"),
     CatalogError: (500, "Internal Server Error"),
     SchemaSyncError: (500, "Internal Server Error"),
+    IdempotencyError: (400, "Idempotency key needed"),
+    IdempotencyKeyReused: (422, "Idempotency key reused"),
+    RoutingConfigError: (500, "Internal Server Error"),
+    OperationSpecError: (500, "Internal Server Error"),
+    RiskConfigError: (500, "Internal Server Error"),
+    ConnectorConfigError: (500, "Internal Server Error"),
+    # Raised inside the worker, never by a request: were one to reach the edge, it is a bug (500).
+    ConnectorError: (500, "Internal Server Error"),
+    ReconciliationInputError: (500, "Internal Server Error"),
+    UnknownBank: (500, "Internal Server Error"),
     GatewayError: (400, "Request refused"),
 }
 """Domain error class → (HTTP status, title); the nearest class in the MRO wins."""

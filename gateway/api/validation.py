@@ -6,8 +6,7 @@ validation (200, ``valid: false``); only a body that cannot be validated at
 all (not XML, hostile, not a message the gateway reads) is a 422 problem, the
 same line the CLI draws between exit 1 and exit 2.  Nothing is stored.
 
-The body limit is checked against ``Content-Length`` before a byte is read;
-a chunked body is cut off by werkzeug as soon as it passes the limit.
+The body is read by :func:`gateway.api.bodies.xml_body` (media type, size limit).
 """
 
 from __future__ import annotations
@@ -16,30 +15,25 @@ import time
 from datetime import date
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import NotAcceptable
 
+from gateway.api.bodies import xml_body
 from gateway.api.junit import junit_report
 from gateway.domain.errors import GatewayError, InvalidInput, UnsupportedMessage
 from gateway.iso20022 import ValidationReport, validate
 
 bp = Blueprint("validation", __name__)
 
-XML_TYPES = ("application/xml", "text/xml")
 FORMATS = ("json", "junit")
 
 
 @bp.post("/validate")
 def validate_document():
-    if request.mimetype not in XML_TYPES:
-        raise UnsupportedMediaType(f"send the document as Content-Type: application/xml (or text/xml), "
-                                   f"not {request.mimetype or 'no Content-Type'}")
+    body = xml_body()
     junit = _wants_junit()
     profile = request.args.get("profile") or None
     today = _today()
     limit = current_app.config["GATEWAY_SETTINGS"].max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge(f"the document has {request.content_length} bytes; the limit is {limit}")
-    body = request.get_data(cache=False)  # werkzeug stops a chunked body at the limit (413)
     started = time.perf_counter()
     report = validate(body, profile=profile, today=today, max_bytes=limit)
     if report.family is None:

@@ -12,7 +12,8 @@ from gateway.domain.errors import GatewayError
 # Exit codes shared by every command.
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
-COMMANDS = ("validate", "parse", "build", "schemas", "serve", "db", "clients", "holders", "demo")
+COMMANDS = ("validate", "parse", "build", "schemas", "serve", "db", "clients", "holders", "demo", "sandbox", "worker",
+            "payments")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ GATEWAY_LISTEN), behind a TLS-terminating reverse proxy."""
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 
 from gunicorn.app.base import BaseApplication
@@ -27,6 +28,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--profile", choices=("development", "production"),
                         help="settings profile (default: GATEWAY_PROFILE, else the config file's, else development)")
     parser.add_argument("--config", metavar="FILE", help="TOML settings file (default: GATEWAY_CONFIG or config/gateway.toml)")
+    parser.add_argument("--worker", action="store_true",
+                        help="also run one `gateway worker` beside the web workers, stopped with them (what `make run` "
+                             "does, so payments flow on the embedded default; production runs its workers itself)")
     parser.set_defaults(run=run)
 
 
@@ -34,8 +38,29 @@ def run(args) -> int:
     # Checked here, in the master, so a bad setting is one clear message and exit 2, not N worker crashes.
     settings = Settings.load(args.config, listen=args.listen, workers=args.workers, profile=args.profile)
     prepare_database(settings)
-    GatewayServer(settings).run()
+    worker = start_worker(args.config, settings.profile) if args.worker else None
+    try:
+        GatewayServer(settings).run()
+    finally:
+        if worker is not None:
+            stop_worker(worker)
     return 0
+
+
+def start_worker(config: str | None, profile: str) -> subprocess.Popen:
+    """One `gateway worker` process: delivers the outbox, collects from the banks, sends webhooks."""
+    command = [sys.executable, "-m", "gateway.cli.main", "worker", "--profile", profile]
+    if config:
+        command += ["--config", config]
+    return subprocess.Popen(command)
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)  # it finishes the delivery it is in the middle of
+    except subprocess.TimeoutExpired:
+        worker.kill()
 
 
 def prepare_database(settings: Settings) -> None:
@@ -52,6 +77,7 @@ def urls_to_try(base: str, settings: Settings) -> str:
         f"  validate: curl -H 'Content-Type: application/xml' --data-binary @{SAMPLE} '{base}/validate?profile=sepa'",
         f"  JUnit:    curl -H 'Content-Type: application/xml' --data-binary @{SAMPLE} '{base}/validate?format=junit'",
         f"  API docs: {base}/docs  (OpenAPI: {base}/openapi.json)",
+        "  a payment end to end: .venv/bin/python examples/walkthrough.py",
         "  stop with Ctrl-C",
     ])
 

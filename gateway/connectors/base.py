@@ -69,6 +69,9 @@ class Capabilities:
     collects: frozenset[str] = frozenset()
     """Families it brings back: {"pain.002", "camt.054", "camt.053", "camt.052", "pacs.004"}."""
     currencies: frozenset[str] = frozenset()
+    delivery: str = "push"
+    """``push``: the gateway delivers (the worker calls ``submit``); ``pull``: the bank fetches
+    its files through the gateway's API (bank-api), so the worker leaves them in the outbox."""
 
     def require_submit(self, message: str) -> None:
         if message not in self.submits:

@@ -25,6 +25,15 @@ def minor_units(currency: str) -> int | None:
     return exponent
 
 
+def amount_text(value: Decimal, currency: str) -> str:
+    """The amount as JSON carries it: a string with the currency's decimals ("12.50", "1000" for
+    JPY); a stored amount with more decimals than the currency has is shown as it is, never rounded."""
+    units = minor_units(currency)
+    if units is None or decimals_of(value.normalize()) > units:
+        return format(value.normalize(), "f")
+    return f"{value:.{units}f}"
+
+
 def decimals_of(value: Decimal) -> int:
     exponent = value.as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0

@@ -221,6 +221,9 @@ class StoredStatement(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     opening: Mapped[Decimal | None] = mapped_column(Amount)
     closing: Mapped[Decimal | None] = mapped_column(Amount)
+    entry_count: Mapped[int] = mapped_column(Integer, default=0)
+    booked_net: Mapped[Decimal | None] = mapped_column(Amount)
+    """Booked credits minus debits: two copies with equal balances but other entries differ here."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -244,6 +247,9 @@ class StoredEntry(Base):
     return_reason: Mapped[str | None] = mapped_column(String(35))
     payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), index=True)
     matched_by: Mapped[str | None] = mapped_column(String(32))
+    """How reconciliation linked it to ``payment_id``: end_to_end_id | amount_date_counterparty."""
+    match_role: Mapped[str | None] = mapped_column(String(16))
+    """What it is for that payment: booking | return | receipt."""
 
 
 class ReconciliationException(Base):

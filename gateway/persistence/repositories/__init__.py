@@ -20,8 +20,17 @@ be tested without waiting.
 
 from gateway.persistence.repositories.audit import SYSTEM, AuditLog, Clock
 from gateway.persistence.repositories.consents import TRANSITIONS, Consents
-from gateway.persistence.repositories.parties import BankAccounts, Clients, Holders, NewClient
-from gateway.persistence.repositories.tokens import AuthorizationCodes, TokenLifetimes, Tokens
+from gateway.persistence.repositories.parties import (
+           BankAccounts,
+           Clients,
+           Holders,
+           NewClient,
+)
+from gateway.persistence.repositories.tokens import (
+           AuthorizationCodes,
+           TokenLifetimes,
+           Tokens,
+)
 
 __all__ = ["SYSTEM", "TRANSITIONS", "AuditLog", "AuthorizationCodes", "BankAccounts", "Clients", "Clock",
            "Consents", "Holders", "NewClient", "TokenLifetimes", "Tokens"]

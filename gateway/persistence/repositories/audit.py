@@ -7,11 +7,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from gateway.persistence.errors import NotFound
-from gateway.persistence.models import AccountHolder, AuditEvent, BankAccount, Consent, OAuthClient, Token
+from gateway.persistence.models import (
+    AccountHolder,
+    AuditEvent,
+    BankAccount,
+    Consent,
+    OAuthClient,
+    Token,
+)
 from gateway.persistence.types import utcnow
 
 Clock = Callable[[], datetime]
@@ -43,9 +50,18 @@ class AuditLog(Repository):
             raise ValueError(f"actor {actor!r} is not 'system' or '<client|holder|operator>:<id>'")
         event = AuditEvent(at=self.clock(), actor=actor, action=action, subject_type=subject_type,
                            subject_id=subject_id, reason=reason, details=details)
-        self.session.add(event)
-        self.session.flush()
+        self.session.add(event)  # written with the change it records, at the transaction's flush
         return event
+
+    def append_many(self, events: list[dict[str, Any]]) -> None:
+        """Many events in one multi-row INSERT (a bulk payout's payments); same checks as ``append``."""
+        for event in events:
+            if not _ACTOR.fullmatch(event["actor"]):
+                raise ValueError(f"actor {event['actor']!r} is not 'system' or '<client|holder|operator>:<id>'")
+        if events:
+            at = self.clock()
+            self.session.execute(insert(AuditEvent), [{"at": at, "reason": None, "details": None, **e}
+                                                       for e in events])
 
     def entries(self, *, subject_type: str | None = None, subject_id: str | None = None,
                 action: str | None = None, limit: int = 1000) -> list[AuditEvent]:

@@ -18,7 +18,11 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, select
 
 from gateway.domain.errors import InvalidInput
-from gateway.persistence.errors import ConsentNotActive, InvalidTransition, LimitExceeded
+from gateway.persistence.errors import (
+    ConsentNotActive,
+    InvalidTransition,
+    LimitExceeded,
+)
 from gateway.persistence.models import Consent, ConsentKind, ConsentStatus, new_id
 from gateway.persistence.repositories.audit import SYSTEM, Repository, found
 from gateway.persistence.repositories.parties import BankAccounts

@@ -1,0 +1,59 @@
+"""``Idempotency-Key`` on every POST that moves money.
+
+* missing or malformed → 400 ``idempotency_key_missing`` / ``idempotency_key_invalid``;
+* the key seen before with the same request (method, path, body bytes) → the first
+  answer again, status and body, with ``Idempotent-Replayed: true``; nothing runs;
+* the key seen before with another request → 422 ``idempotency_key_reused``;
+* two requests with one key at the same time → one wins; the other's insert of
+  the key collides at commit and it answers 409 ``concurrent_update``; retried, it
+  gets the first answer.
+
+The key and the answer are stored in the request's transaction, with the
+payments: both or neither.  Only successful answers are stored; a refused
+request changed nothing, so repeating it (fixed) under the same key is fine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+
+from flask import request
+
+from gateway.api.bodies import raw_body
+from gateway.consent import storage
+from gateway.domain.errors import GatewayError
+from gateway.persistence.repositories.idempotency import IdempotencyKeys
+
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, like the IETF draft's examples (UUIDs)
+
+
+class IdempotencyError(GatewayError):
+    code = "idempotency_key_invalid"
+
+
+class IdempotencyKeyReused(GatewayError):
+    code = "idempotency_key_reused"
+
+
+def idempotent(client_id: str, run: Callable[[], tuple[int, dict]]):
+    key = request.headers.get(HEADER)
+    if key is None:
+        raise IdempotencyError(f"send an {HEADER} header (a UUID is a good key): every request that moves "
+                               "money needs one, so that repeating it never pays twice",
+                               code="idempotency_key_missing")
+    if not _KEY.fullmatch(key):
+        raise IdempotencyError(f"{HEADER} must be 1 to 255 visible ASCII characters")
+    digest = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), raw_body()])).hexdigest()
+    keys = IdempotencyKeys(storage.session(), storage.clock())
+    seen = keys.find(client_id, key)
+    if seen is not None:
+        if seen.request_sha256 != digest:
+            raise IdempotencyKeyReused(f"the {HEADER} {key!r} was used for a different request; "
+                                       "use a new key for a new request")
+        return seen.response, seen.status_code, {"Idempotent-Replayed": "true"}
+    status, body = run()
+    keys.remember(client_id=client_id, key=key, request_sha256=digest, status_code=status, response=body)
+    return body, status

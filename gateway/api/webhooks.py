@@ -1,0 +1,72 @@
+"""Webhook subscriptions: ``POST /webhooks`` {"url": "https://..."} → 201 with the signing
+secret (shown to its client, which needs it to check signatures); ``GET /webhooks``;
+``DELETE /webhooks/{id}``.  Every payment status change of the client is then POSTed to
+each URL, signed (see :mod:`gateway.worker.webhooks` for the headers and how to verify).
+
+URLs must be https, except on loopback (a developer's receiver) in the development profile.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app
+
+from gateway.api.bodies import json_body
+from gateway.consent import storage
+from gateway.consent.models import WALLET_SCOPE
+from gateway.consent.protect import current_token, require_oauth
+from gateway.domain.errors import InvalidInput
+from gateway.domain.findings import Finding
+from gateway.persistence.payment_models import WebhookSubscription
+from gateway.persistence.repositories.webhooks import Webhooks
+
+bp = Blueprint("webhooks", __name__)
+SCOPES = (WALLET_SCOPE, "payments", "consents")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _client_id() -> str:
+    return current_token().row.client_id
+
+
+@bp.post("/webhooks")
+@require_oauth(SCOPES)
+def subscribe():
+    body = json_body()
+    url = body.get("url") if isinstance(body, dict) else None
+    _check_url(url)
+    row = Webhooks(storage.session(), storage.clock()).subscribe(client_id=_client_id(), url=url,
+                                                                 actor=f"client:{_client_id()}")
+    return {**_json(row), "secret": row.secret}, 201
+
+
+@bp.get("/webhooks")
+@require_oauth(SCOPES)
+def list_subscriptions():
+    return {"webhooks": [_json(r) for r in Webhooks(storage.session(), storage.clock()).list_for_client(_client_id())]}
+
+
+@bp.delete("/webhooks/<subscription_id>")
+@require_oauth(SCOPES)
+def unsubscribe(subscription_id: str):
+    repo = Webhooks(storage.session(), storage.clock())
+    repo.disable(repo.get_for_client(_client_id(), subscription_id), actor=f"client:{_client_id()}")
+    ended = Response(status=204)
+    ended.headers.remove("Content-Type")  # no body, so no media type (werkzeug adds text/html by default)
+    return ended
+
+
+def _json(row: WebhookSubscription) -> dict:
+    return {"id": row.id, "url": row.url, "created_at": row.created_at.isoformat()}
+
+
+def _check_url(url: object) -> None:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    development = current_app.config["GATEWAY_SETTINGS"].profile == "development"
+    ok = parts is not None and parts.hostname and (
+        parts.scheme == "https" or (parts.scheme == "http" and development and parts.hostname in LOOPBACK))
+    if not ok or len(url) > 2000:
+        message = "url must be an https URL (http only to loopback, in development)"
+        raise InvalidInput(message, [Finding(rule="webhook.url", reason="FF01", message=message, location=("url",),
+                                             value=str(url)[:200])], code="invalid_webhook")

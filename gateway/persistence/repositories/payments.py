@@ -1,0 +1,168 @@
+"""Payments and their one lifecycle.
+
+    held ─▶ queued ─▶ sent ─▶ pending ─▶ accepted ─▶ booked ─▶ returned
+      │        │        │        │           │
+      └────────┴────────┴────────┴───────────┴──▶ rejected
+
+Reports arrive out of order (a camt.054 can come before the pain.002 that
+accepted the same payment), so a report that would move a payment *back* along
+the line is recorded nowhere and changes nothing; ``rejected`` and ``returned``
+are final.  A booked payment is never ``rejected``: money that moved comes
+back as a return.  Every change appends a history event and an audit event in
+the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, insert, or_, select
+
+from gateway.persistence.models import new_id
+from gateway.persistence.payment_models import (
+    ClientAccount,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+)
+from gateway.persistence.repositories.audit import AuditLog, Repository, found
+
+_S = PaymentStatus
+PROGRESS: tuple[PaymentStatus, ...] = (_S.HELD, _S.QUEUED, _S.SENT, _S.PENDING, _S.ACCEPTED, _S.BOOKED)
+FINAL = frozenset({_S.REJECTED, _S.RETURNED})
+
+
+def allowed(current: PaymentStatus, new: PaymentStatus) -> bool:
+    """Whether ``current`` may become ``new`` (forward along the line, or to a final state that fits)."""
+    if current in FINAL or current == new:
+        return False
+    if new == _S.REJECTED:
+        return current != _S.BOOKED
+    if new == _S.RETURNED:
+        return current in (_S.SENT, _S.PENDING, _S.ACCEPTED, _S.BOOKED)
+    return PROGRESS.index(new) > PROGRESS.index(current)
+
+
+class Payments(Repository):
+    def add_many(self, payments: list[Payment], *, actor: str, source: str) -> list[Payment]:
+        """Insert new payments with their first history and audit events: three multi-row INSERTs
+        for a whole bulk payout rather than three ORM objects per payment (a 10,000-payment payout
+        is one request).  The payments come back detached, for the answer; read them again to
+        change them."""
+        now = self.clock()
+        for payment in payments:
+            payment.id = payment.id or new_id()
+            payment.created_at = payment.updated_at = now
+            payment.version = 1
+        columns = [c.key for c in Payment.__table__.columns]
+        self.session.execute(insert(Payment), [{c: getattr(p, c) for c in columns} for p in payments])
+        self.session.execute(insert(PaymentEvent), [
+            {"payment_id": p.id, "at": now, "status": p.status.value, "reason_code": p.reason_code,
+             "reason_text": p.reason_text, "source": source[:200]} for p in payments])
+        AuditLog(self.session, self.clock).append_many([
+            {"actor": actor, "action": f"payment.{p.status.value}", "subject_type": "payment", "subject_id": p.id,
+             "reason": source, "details": {"amount": str(p.amount), "currency": p.currency, "bank": p.bank_id}}
+            for p in payments])
+        return payments
+
+    @staticmethod
+    def first_event(payment: Payment, source: str) -> PaymentEvent:
+        """The history of a payment ``add_many`` just made, without reading it back."""
+        return PaymentEvent(payment_id=payment.id, at=payment.created_at, status=payment.status.value,
+                            reason_code=payment.reason_code, reason_text=payment.reason_text, source=source[:200])
+
+    def get_for_client(self, client_id: str, payment_id: str, *, consent_id: str | None = None) -> Payment:
+        """Another client's payment is 'not found', like a consent; with ``consent_id`` (a token
+        bound to a holder's consent), so is one made under another consent."""
+        query = select(Payment).where(Payment.id == payment_id, Payment.client_id == client_id)
+        if consent_id is not None:
+            query = query.where(Payment.consent_id == consent_id)
+        return found(self.session.scalar(query), "payment", payment_id)
+
+    def get(self, payment_id: str) -> Payment:
+        return found(self.session.get(Payment, payment_id), "payment", payment_id)
+
+    def list_for_client(self, client_id: str, *, status: str | None = None, limit: int = 100,
+                        after: tuple[datetime, str] | None = None, consent_id: str | None = None) -> list[Payment]:
+        """Oldest first; ``after`` is the (created_at, id) of the last payment already shown;
+        ``consent_id`` narrows to the payments made under one consent."""
+        query = select(Payment).where(Payment.client_id == client_id).order_by(Payment.created_at, Payment.id)
+        if consent_id is not None:
+            query = query.where(Payment.consent_id == consent_id)
+        if status:
+            query = query.where(Payment.status == PaymentStatus(status))
+        if after:
+            created, payment_id = after
+            query = query.where(or_(Payment.created_at > created,
+                                    and_(Payment.created_at == created, Payment.id > payment_id)))
+        return list(self.session.scalars(query.limit(limit)))
+
+    def of_message(self, outgoing_message_id: str) -> list[Payment]:
+        query = select(Payment).where(Payment.outgoing_message_id == outgoing_message_id).order_by(Payment.id)
+        return list(self.session.scalars(query))
+
+    def by_end_to_end_ids(self, message_id: str | None, end_to_end_ids: Iterable[str]) -> dict[str, Payment]:
+        """Payments of one pain.001 (its MsgId) by EndToEndId; without a MsgId, by EndToEndId alone."""
+        ids = list(end_to_end_ids)
+        if not ids:
+            return {}
+        query = select(Payment).where(Payment.end_to_end_id.in_(ids))
+        if message_id is not None:
+            query = query.where(Payment.message_id == message_id)
+        return {p.end_to_end_id: p for p in self.session.scalars(query)}
+
+    def histories(self, payment_ids: list[str]) -> dict[str, list[PaymentEvent]]:
+        """The histories of many payments in one query (a page of GET /payments)."""
+        out: dict[str, list[PaymentEvent]] = {}
+        if payment_ids:
+            query = select(PaymentEvent).where(PaymentEvent.payment_id.in_(payment_ids)).order_by(PaymentEvent.id)
+            for event in self.session.scalars(query):
+                out.setdefault(event.payment_id, []).append(event)
+        return out
+
+    def history(self, payment_id: str) -> list[PaymentEvent]:
+        query = select(PaymentEvent).where(PaymentEvent.payment_id == payment_id).order_by(PaymentEvent.id)
+        return list(self.session.scalars(query))
+
+    def move(self, payment: Payment, status: PaymentStatus, *, source: str, actor: str = "system",
+             reason_code: str | None = None, reason_text: str | None = None) -> bool:
+        """Apply a reported status if the lifecycle allows it; False (and nothing written) if not."""
+        status = PaymentStatus(status)
+        if not allowed(payment.status, status):
+            return False
+        previous = payment.status
+        payment.status, payment.updated_at = status, self.clock()
+        if reason_code or reason_text or status in FINAL or previous == _S.HELD:  # a hold's reason ends with it
+            payment.reason_code, payment.reason_text = reason_code, reason_text
+        self.session.flush()
+        self._event(payment, source)
+        self.audit(actor, f"payment.{status.value}", ("payment", payment.id), reason_text or source,
+                   previous=previous.value, reason_code=reason_code, source=source)
+        return True
+
+    def _event(self, payment: Payment, source: str) -> None:
+        self.session.add(PaymentEvent(payment_id=payment.id, at=self.clock(), status=payment.status.value,
+                                      reason_code=payment.reason_code, reason_text=payment.reason_text,
+                                      source=source[:200]))
+
+
+class ClientAccounts(Repository):
+    """The wallet provider's own accounts (settlement, collection), enrolled by the operator."""
+
+    def set(self, *, client_id: str, role: str, iban: str, currency: str, name: str, bic: str | None,
+            actor: str) -> ClientAccount:
+        row = self.session.scalar(select(ClientAccount).where(ClientAccount.client_id == client_id,
+                                                              ClientAccount.role == role))
+        if row is None:
+            row = ClientAccount(client_id=client_id, role=role, created_at=self.clock())
+            self.session.add(row)
+        row.iban, row.currency, row.name, row.bic = iban, currency, name, bic
+        self.session.flush()
+        self.audit(actor, "client_account.set", ("client", client_id), None, role=role, iban=iban)
+        return row
+
+    def for_client(self, client_id: str) -> list[ClientAccount]:
+        query = select(ClientAccount).where(ClientAccount.client_id == client_id).order_by(ClientAccount.role)
+        return list(self.session.scalars(query))
+

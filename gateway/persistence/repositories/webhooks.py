@@ -1,0 +1,105 @@
+"""Webhook subscriptions of wallet providers and the deliveries owed to them.
+
+A delivery row is written in the same transaction as the payment change it
+reports, so a change is never lost to a crash and never reported if it rolled
+back; the worker sends due deliveries and retries with backoff.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from gateway.persistence.payment_models import WebhookDelivery, WebhookSubscription
+from gateway.persistence.repositories.audit import Repository, found
+from gateway.persistence.repositories.outbox import backoff
+
+MAX_ATTEMPTS = 12
+LEASE = timedelta(seconds=60)
+"""How long a claimed delivery is a worker's: longer than one POST may take (gateway.worker.webhooks.TIMEOUT)."""
+
+
+class Webhooks(Repository):
+    def subscribe(self, *, client_id: str, url: str, actor: str) -> WebhookSubscription:
+        """A new subscription with a fresh signing secret (returned here, and readable by its client)."""
+        row = WebhookSubscription(client_id=client_id, url=url, secret=secrets.token_urlsafe(32),
+                                  created_at=self.clock())
+        self.session.add(row)
+        self.session.flush()
+        self.audit(actor, "webhook.subscribed", ("webhook", row.id), None, url=url)
+        return row
+
+    def get_for_client(self, client_id: str, subscription_id: str) -> WebhookSubscription:
+        """An active subscription of this client; another client's, or one that has ended, is not found
+        (ending it twice would otherwise move its end and audit it again)."""
+        row = self.session.scalar(select(WebhookSubscription).where(WebhookSubscription.id == subscription_id,
+                                                                    WebhookSubscription.client_id == client_id,
+                                                                    WebhookSubscription.disabled_at.is_(None)))
+        return found(row, "webhook", subscription_id)
+
+    def list_for_client(self, client_id: str) -> list[WebhookSubscription]:
+        query = select(WebhookSubscription).where(WebhookSubscription.client_id == client_id,
+                                                  WebhookSubscription.disabled_at.is_(None))
+        return list(self.session.scalars(query.order_by(WebhookSubscription.created_at)))
+
+    def disable(self, row: WebhookSubscription, *, actor: str) -> None:
+        row.disabled_at = self.clock()
+        self.session.flush()
+        self.audit(actor, "webhook.disabled", ("webhook", row.id), None)
+
+    def enqueue(self, client_id: str, event_type: str, payload: dict[str, Any]) -> int:
+        subscriptions = self.list_for_client(client_id)
+        for subscription in subscriptions:
+            self.session.add(WebhookDelivery(subscription_id=subscription.id, event_type=event_type,
+                                             payload=payload, status="pending", attempts=0,
+                                             next_attempt_at=self.clock(), created_at=self.clock()))
+        self.session.flush()
+        return len(subscriptions)
+
+    def claim_due(self, *, limit: int = 50) -> list[tuple[WebhookDelivery, WebhookSubscription]]:
+        """Claim up to ``limit`` due deliveries for :data:`LEASE`; the caller commits before sending.
+
+        The claim moves ``next_attempt_at`` past the lease with a conditional UPDATE checked by its
+        row count (as the outbox claims files), so two workers never POST the same event: each gets
+        its own deliveries.  A worker that dies after claiming leaves its deliveries due again once
+        the lease ends; ``record`` sets the real next attempt."""
+        now = self.clock()
+        query = (select(WebhookDelivery.id)
+                 .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+                 .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
+                        WebhookSubscription.disabled_at.is_(None))
+                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at, WebhookDelivery.id)
+                 .limit(limit))
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(of=WebhookDelivery, skip_locked=True)
+        claimed = []
+        for delivery_id in list(self.session.scalars(query)):
+            result = self.session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+                       WebhookDelivery.next_attempt_at <= now)
+                .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                claimed.append(delivery_id)
+        if not claimed:
+            return []
+        rows = self.session.execute(
+            select(WebhookDelivery, WebhookSubscription)
+            .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+            .where(WebhookDelivery.id.in_(claimed))
+            .order_by(WebhookDelivery.created_at, WebhookDelivery.id)
+            .execution_options(populate_existing=True))
+        return [(d, s) for d, s in rows]
+
+    def record(self, delivery: WebhookDelivery, *, ok: bool, detail: str | None) -> None:
+        delivery.attempts += 1
+        if ok:
+            delivery.status, delivery.delivered_at, delivery.last_error = "delivered", self.clock(), None
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status, delivery.last_error = "failed", detail
+        else:
+            delivery.next_attempt_at, delivery.last_error = self.clock() + backoff(delivery.attempts), detail
+        self.session.flush()

@@ -1,0 +1,134 @@
+"""Deliver what the outbox holds: claim (one short transaction), send (no transaction open
+while the bank is called), record (another short transaction).
+
+Outcomes of one attempt:
+
+* delivered, or a duplicate of a file this gateway sent (the bank already had
+  the MsgId: an earlier attempt reached it but was not recorded) → the
+  message is delivered, its payments are ``sent``;
+* ``BankUnavailable`` or an unexpected error → recorded, retried with backoff;
+* ``DeliveryRefused`` / ``NotSupported`` → the message is refused and its
+  payments ``rejected`` with the bank's words (its pain.002, if it sends one,
+  adds the ISO reason).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gateway.connectors.base import (
+    BankUnavailable,
+    DeliveryRefused,
+    NotSupported,
+    OutgoingFile,
+    Submission,
+)
+from gateway.persistence.db import Database
+from gateway.persistence.errors import ConcurrentUpdate, NotFound
+from gateway.persistence.payment_models import (
+    MessageStatus,
+    OutgoingMessage,
+    PaymentStatus,
+)
+from gateway.persistence.repositories.outbox import Outbox
+from gateway.persistence.repositories.payments import Payments
+from gateway.services import lifecycle
+from gateway.services.runtime import Runtime
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+RECORD_ATTEMPTS = 3
+
+
+@dataclass
+class DispatchReport:
+    delivered: int = 0
+    retried: int = 0
+    refused: int = 0
+    immediate: list[tuple[str, object]] = field(default_factory=list)
+    """(bank id, InboundMessage) the banks answered with synchronously, for the inbound service."""
+
+    @property
+    def attempted(self) -> int:
+        return self.delivered + self.retried + self.refused
+
+
+def dispatch(database: Database, runtime: Runtime, *, worker: str, clock: Clock, limit: int = 10) -> DispatchReport:
+    report = DispatchReport()
+    with database.transaction() as session:
+        claimed = [(row.id, row.bank_id, OutgoingFile(row.message_id, row.message_type, row.body))
+                   for row in Outbox(session, clock).claim_due(worker, limit=limit, bank_ids=runtime.push_banks())]
+    for row_id, bank_id, outgoing in claimed:
+        outcome, detail, submission = _send(runtime, bank_id, outgoing)
+        _record(database, clock, row_id, worker=worker, outcome=outcome, detail=detail,
+                bank_reference=submission.reference if submission else None)
+        if outcome in ("delivered", "duplicate"):
+            report.delivered += 1
+            report.immediate += [(bank_id, message) for message in submission.immediate]
+        elif outcome == "refused":
+            report.refused += 1
+        else:
+            report.retried += 1
+    return report
+
+
+def _record(database: Database, clock: Clock, row_id: str, *, worker: str, outcome: str, detail: str | None,
+            bank_reference: str | None) -> None:
+    """The attempt and its payments' new status, in one transaction.  The bank may already have
+    answered (its pain.002 collected and applied by another worker) while this one was sending,
+    so a payment can change under the transaction: it is recorded again from a fresh read, as
+    an unrecorded send would otherwise be re-sent when its lease ends."""
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            with database.transaction() as session:
+                row = Outbox(session, clock).get(row_id)
+                Outbox(session, clock).record(row, worker=worker, outcome=outcome, detail=detail,
+                                              bank_reference=bank_reference)
+                _update_payments(session, clock, row, outcome, detail)
+            return
+        except ConcurrentUpdate:
+            if attempt == RECORD_ATTEMPTS:
+                raise
+
+
+def acknowledge(session, clock: Clock, *, bank_id: str, row_id: str, client_id: str) -> OutgoingMessage:
+    """A bank that fetches its files (bank-api) confirms it has one: delivered, its payments sent.
+    Acknowledging again changes nothing; another bank's file is 'not found'."""
+    outbox = Outbox(session, clock)
+    row = outbox.find(row_id)
+    if row is None or row.bank_id != bank_id or row.status in (MessageStatus.HELD, MessageStatus.CANCELLED):
+        raise NotFound(f"no file {row_id!r} for this bank", code="file_not_found")
+    if row.status == MessageStatus.PENDING:
+        outbox.record(row, worker=f"bank:{client_id}"[:64], outcome="delivered", detail="fetched and acknowledged")
+        _update_payments(session, clock, row, "delivered", None)
+    return row
+
+
+def _send(runtime: Runtime, bank_id: str, outgoing: OutgoingFile) -> tuple[str, str | None, Submission | None]:
+    try:
+        submission = runtime.connector(bank_id).submit(outgoing)
+    except BankUnavailable as exc:
+        return "unavailable", exc.message, None
+    except (DeliveryRefused, NotSupported) as exc:
+        return "refused", exc.message, None
+    except Exception as exc:  # a connector bug or an unforeseen network error: retry, and say so in the log
+        log.exception("delivering %s to %s failed unexpectedly", outgoing.message_id, bank_id)
+        return "error", f"{type(exc).__name__}: {exc}", None
+    if submission.duplicate:
+        return "duplicate", submission.detail or "the bank already had this MsgId", submission
+    return "delivered", submission.detail or None, submission
+
+
+def _update_payments(session, clock: Clock, row: OutgoingMessage, outcome: str, detail: str | None) -> None:
+    if outcome not in ("delivered", "duplicate", "refused"):
+        return
+    for payment in Payments(session, clock).of_message(row.id):
+        if outcome == "refused":
+            lifecycle.move(session, clock, payment, PaymentStatus.REJECTED, source=f"refused by {row.bank_id}",
+                           reason_text=detail)
+        else:
+            lifecycle.move(session, clock, payment, PaymentStatus.SENT, source=f"delivered to {row.bank_id}"
+                           + (" (the bank already had it)" if outcome == "duplicate" else ""))

@@ -1,0 +1,234 @@
+"""camt.052/053/054 → stored statements and entries, payment bookings and returns, integrity
+checks and reconciliation.
+
+* Every statement, notification and report is stored with its entries (an entry
+  key seen before, e.g. the camt.053 repeating a camt.054 booking with the same
+  AcctSvcrRef, is stored once).
+* A notification (camt.054) moves the payments it books to ``booked`` and the
+  ones it returns to ``returned``: it is the bank's word that money moved.
+* An end-of-day statement (camt.053) is checked on its own (balances add up) and
+  against the account's other statements (opening = previous closing, no gap or
+  duplicate in the sequence, no missing business day), then reconciled: every
+  entry is matched to the payment it belongs to, and what does not match becomes
+  a reconciliation exception with its reason.
+
+The matching rules themselves are pure functions in :mod:`gateway.domain.reconciliation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from gateway.domain.money import Money, amount_text
+from gateway.domain.reasons import describe
+from gateway.domain.reconciliation import (
+    BookedEntry,
+    MatchRole,
+    ReconException,
+    SentPayment,
+    StatementSummary,
+    booked_entries,
+    check_continuity,
+    check_statement,
+    missing_statements,
+    reconcile,
+    summary_of,
+)
+from gateway.domain.reconciliation.sent import STATUSES
+from gateway.domain.statements import Report, ReportKind, Statement
+from gateway.persistence.payment_models import (
+    InboundMessage,
+    Payment,
+    PaymentStatus,
+    ReconciliationException,
+    StoredEntry,
+    StoredStatement,
+)
+from gateway.services import lifecycle
+
+Clock = Callable[[], datetime]
+INTEGRITY = "statement_integrity"
+
+
+def ingest(session: Session, clock: Clock, row: InboundMessage, report: Report) -> None:
+    for index, statement in enumerate(report.statements):
+        _ingest_statement(session, clock, row, report, statement, index)
+
+
+def _ingest_statement(session: Session, clock: Clock, row: InboundMessage, report: Report, statement: Statement,
+                      index: int) -> None:
+    summary = summary_of(statement)
+    stored = _store(session, clock, row, report.kind, statement, summary)
+    if report.kind == ReportKind.STATEMENT:
+        earlier = _summaries(session, row.bank_id, summary.account_id, exclude=stored.id if stored else None)
+        findings = check_statement(statement, index) + check_continuity(_previous(earlier, summary), summary,
+                                                                         known=earlier)
+        for finding in findings:
+            _exception(session, clock, INTEGRITY, summary.account_id, finding.message, None, None,
+                       {"rule": finding.rule, "reason": finding.reason, "statement_id": statement.identification})
+    if stored is None:  # the same statement again: reported above as a duplicate, nothing to re-apply
+        return
+    entries = booked_entries(statement)
+    _store_entries(session, stored, entries)
+    payments = _payments_for(session, row.bank_id, entries, summary.account_id)
+    result = reconcile(_sent_payments(session, payments), entries,
+                       booked_through=summary.to_date if report.kind == ReportKind.STATEMENT else None)
+    by_key = {e.entry_key: e for e in entries}
+    source = f"{report.kind.value} {statement.identification} from {row.bank_id}"
+    for match in result.matches:
+        payment, entry = payments[match.payment_id], by_key[match.entry_key]
+        _link(session, entry.entry_key, payment.id, match.method.value, match.role.value)
+        if match.role == MatchRole.BOOKING:
+            lifecycle.move(session, clock, payment, PaymentStatus.BOOKED, source=source)
+        elif match.role == MatchRole.RETURN:
+            lifecycle.move(session, clock, payment, PaymentStatus.RETURNED, source=source,
+                           reason_code=entry.return_reason, reason_text=describe(entry.return_reason))
+    if report.kind == ReportKind.STATEMENT:
+        for found in result.exceptions:
+            _store_exception(session, clock, found, summary.account_id)
+
+
+def flag_missing_statements(session: Session, clock: Clock, *, through: date) -> int:
+    """An exception for every business day up to ``through`` for which an account that receives
+    statements got none (the bank skipped a day, or it has not sent yesterday's yet); returns how
+    many were new.  Run once a day by the worker."""
+    accounts = session.execute(select(StoredStatement.bank_id, StoredStatement.account_iban)
+                               .where(StoredStatement.kind == ReportKind.STATEMENT.value).distinct()).all()
+    before = session.scalar(select(func.count()).select_from(ReconciliationException))
+    for bank_id, account in accounts:
+        summaries = _summaries(session, bank_id, account, exclude=None)
+        for finding in missing_statements(summaries, through=through):
+            _exception(session, clock, INTEGRITY, account, finding.message, None, None,
+                       {"rule": finding.rule, "reason": finding.reason})
+    return session.scalar(select(func.count()).select_from(ReconciliationException)) - before
+
+
+def _store(session: Session, clock: Clock, row: InboundMessage, kind: ReportKind, statement: Statement,
+           summary: StatementSummary) -> StoredStatement | None:
+    """The new statement row; None if this bank already sent a statement with this identity."""
+    exists = session.scalar(select(StoredStatement.id).where(
+        StoredStatement.bank_id == row.bank_id, StoredStatement.kind == kind.value,
+        StoredStatement.account_iban == summary.account_id,
+        StoredStatement.statement_id == statement.identification))
+    if exists is not None:
+        return None
+    stored = StoredStatement(
+        bank_id=row.bank_id, inbound_message_id=row.id, kind=kind.value, account_iban=summary.account_id,
+        statement_id=statement.identification, sequence_number=summary.sequence_number,
+        from_date=summary.from_date, to_date=summary.to_date, currency=summary.currency, opening=summary.opening,
+        closing=summary.closing, entry_count=summary.entry_count, booked_net=summary.booked_net,
+        created_at=clock())
+    session.add(stored)
+    session.flush()
+    return stored
+
+
+def _store_entries(session: Session, stored: StoredStatement, entries: Iterable[BookedEntry]) -> None:
+    """Store the entries; one already stored (the same AcctSvcrRef) is the same booking seen again.
+    When an end-of-day statement repeats a booking a notification reported first, the entry moves
+    to the statement: the statement is the account's record, the one transactions are read from."""
+    entries = [e for e in entries if e.amount is not None]
+    keys = [e.entry_key for e in entries]
+    known = {row.entry_key: row for row in session.scalars(select(StoredEntry).where(StoredEntry.entry_key.in_(keys)))} \
+        if keys else {}
+    for entry in entries:
+        existing = known.get(entry.entry_key)
+        if existing is not None:
+            if stored.kind == ReportKind.STATEMENT.value:
+                existing.statement_id = stored.id
+            continue
+        known[entry.entry_key] = row = StoredEntry(
+            statement_id=stored.id, entry_key=entry.entry_key, account_iban=entry.account_id,
+            amount=entry.amount.value, currency=entry.amount.currency, credit_debit=entry.credit_debit,
+            booking_date=entry.booking_date, value_date=entry.value_date, end_to_end_id=entry.usable_end_to_end_id,
+            counterparty_name=(entry.counterparty_name or "")[:140] or None, counterparty_iban=entry.counterparty_iban,
+            return_reason=entry.return_reason)
+        session.add(row)
+    session.flush()
+
+
+def _summaries(session: Session, bank_id: str, account: str, *, exclude: str | None) -> list[StatementSummary]:
+    query = select(StoredStatement).where(StoredStatement.bank_id == bank_id, StoredStatement.account_iban == account,
+                                          StoredStatement.kind == ReportKind.STATEMENT.value)
+    if exclude:
+        query = query.where(StoredStatement.id != exclude)
+    return [StatementSummary(account_id=s.account_iban, statement_id=s.statement_id,
+                             sequence_number=s.sequence_number, from_date=s.from_date, to_date=s.to_date,
+                             opening=s.opening, closing=s.closing, currency=s.currency, entry_count=s.entry_count,
+                             booked_net=s.booked_net) for s in session.scalars(query)]
+
+
+def _previous(earlier: list[StatementSummary], current: StatementSummary) -> StatementSummary | None:
+    """The account's statement just before ``current`` by period (not by arrival)."""
+    if current.from_date is None:
+        return None
+    before = [s for s in earlier if s.to_date is not None and s.to_date < current.from_date]
+    return max(before, key=lambda s: (s.to_date, s.sequence_number or 0), default=None)
+
+
+def _payments_for(session: Session, bank_id: str, entries: list[BookedEntry], account: str) -> dict[str, Payment]:
+    """Payments this statement may concern: sent to this bank from (or to) this account."""
+    statuses = [PaymentStatus(s) for s in STATUSES]
+    query = select(Payment).where(Payment.bank_id == bank_id, Payment.status.in_(statuses),
+                                  (Payment.debtor_iban == account) | (Payment.creditor_iban == account))
+    return {p.id: p for p in session.scalars(query)}
+
+
+def _sent_payments(session: Session, payments: dict[str, Payment]) -> list[SentPayment]:
+    """As reconciliation sees them, with the entries earlier statements already matched to them
+    (so seeing the same booking again is quiet and a different one is a duplicate)."""
+    linked: dict[str, dict[str, str]] = {}
+    if payments:
+        query = select(StoredEntry.payment_id, StoredEntry.entry_key, StoredEntry.match_role).where(
+            StoredEntry.payment_id.in_(list(payments)))
+        for payment_id, key, role in session.execute(query):
+            linked.setdefault(payment_id, {})[role] = key
+    return [SentPayment(payment_id=p.id, end_to_end_id=p.end_to_end_id,
+                        amount=Money(Decimal(amount_text(p.amount, p.currency)), p.currency),
+                        requested_execution_date=p.requested_execution_date, status=p.status.value,
+                        debtor_iban=p.debtor_iban, creditor_iban=p.creditor_iban,
+                        creditor_name=(p.creditor or {}).get("name"), message_id=p.message_id,
+                        booked_entry_key=linked.get(p.id, {}).get(MatchRole.BOOKING.value),
+                        returned_entry_key=linked.get(p.id, {}).get(MatchRole.RETURN.value))
+            for p in payments.values()]
+
+
+def _link(session: Session, entry_key: str, payment_id: str, method: str, role: str) -> None:
+    entry = session.scalar(select(StoredEntry).where(StoredEntry.entry_key == entry_key))
+    if entry is not None and entry.payment_id is None:
+        entry.payment_id, entry.matched_by, entry.match_role = payment_id, method, role
+        session.flush()
+
+
+def _store_exception(session: Session, clock: Clock, found: ReconException, account: str) -> None:
+    entry_id = None
+    if found.entry_key:
+        entry_id = session.scalar(select(StoredEntry.id).where(StoredEntry.entry_key == found.entry_key))
+    details = {"reason_code": found.reason_code, "candidates": list(found.candidates) or None,
+               "amount": str(found.amount) if found.amount else None,
+               "expected_amount": str(found.expected_amount) if found.expected_amount else None}
+    _exception(session, clock, found.kind.value, account, found.reason, found.payment_id, entry_id,
+               {k: v for k, v in details.items() if v is not None})
+
+
+def _exception(session: Session, clock: Clock, kind: str, account: str | None, reason: str, payment_id: str | None,
+               entry_id: str | None, details: dict) -> None:
+    """Store an open exception unless the same one is already open (a statement read twice)."""
+    same = select(ReconciliationException.id).where(and_(
+        ReconciliationException.kind == kind, ReconciliationException.resolved_at.is_(None),
+        ReconciliationException.reason == reason,
+        ReconciliationException.payment_id.is_(None) if payment_id is None
+        else ReconciliationException.payment_id == payment_id,
+        ReconciliationException.entry_id.is_(None) if entry_id is None
+        else ReconciliationException.entry_id == entry_id))
+    if session.scalar(same) is not None:
+        return
+    session.add(ReconciliationException(kind=kind, account_iban=account, payment_id=payment_id, entry_id=entry_id,
+                                        reason=reason, details=details or None, created_at=clock()))
+    session.flush()
+

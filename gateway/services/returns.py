@@ -1,0 +1,41 @@
+"""pacs.004 → returned payments.
+
+A return names the original file (OrgnlGrpInf/OrgnlMsgId, per transaction or
+for the whole message) and the original EndToEndId; the payment is found by
+both, among the payments sent to this bank, and becomes ``returned`` with the
+return reason.  A camt.054 or camt.053 entry carrying the same return is the
+same fact seen again: the lifecycle ignores the second sighting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.domain.reasons import describe
+from gateway.domain.returns import PaymentReturn
+from gateway.persistence.payment_models import Payment, PaymentStatus
+from gateway.services import lifecycle
+
+Clock = Callable[[], datetime]
+
+
+def apply(session: Session, clock: Clock, bank_id: str, document: PaymentReturn) -> int:
+    changed = 0
+    for returned in document.transactions:
+        message_id = returned.original_message_id or document.original_message_id
+        if not returned.original_end_to_end_id:
+            continue
+        query = select(Payment).where(Payment.bank_id == bank_id,
+                                      Payment.end_to_end_id == returned.original_end_to_end_id)
+        if message_id:
+            query = query.where(Payment.message_id == message_id)
+        for payment in session.scalars(query):
+            code = returned.reason_code
+            changed += lifecycle.move(session, clock, payment, PaymentStatus.RETURNED,
+                                      source=f"pacs.004 {document.message_id} from {bank_id}",
+                                      reason_code=code, reason_text=describe(code))
+    return changed

@@ -1,0 +1,106 @@
+"""pain.002 → payment statuses.
+
+A status report names the file it answers (OrgnlMsgId) and, at block and
+transaction level, the blocks (OrgnlPmtInfId) and payments (OrgnlEndToEndId).
+The most specific status wins: a transaction's own status, else its block's,
+else the group's (``PART`` at group level says nothing about a payment by
+itself).  Only payments the gateway sent to *this* bank are touched.
+
+A group ``RJCT`` with reason ``DUPL`` for a file the gateway delivered is the
+bank recognising a re-send of a file it already has (the gateway re-sends after
+a crash between sending and recording): the first delivery stands, nothing is
+rejected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.domain.reasons import describe
+from gateway.domain.status import StatusReason, StatusReport
+from gateway.persistence.payment_models import (
+    MessageStatus,
+    OutgoingMessage,
+    Payment,
+    PaymentStatus,
+)
+from gateway.services import lifecycle
+
+Clock = Callable[[], datetime]
+
+STATUS_BY_CODE: dict[str, PaymentStatus | None] = {
+    "RCVD": None,                       # received: nothing new beyond 'sent'
+    "PDNG": PaymentStatus.PENDING,
+    "ACTC": PaymentStatus.ACCEPTED,     # technical validation passed
+    "ACCP": PaymentStatus.ACCEPTED,     # customer profile accepted
+    "ACSP": PaymentStatus.ACCEPTED,     # settlement in process
+    "ACWC": PaymentStatus.ACCEPTED,     # accepted with change
+    "ACWP": PaymentStatus.ACCEPTED,     # accepted without posting
+    "ACFC": PaymentStatus.ACCEPTED,     # accepted, funds checked
+    "ACSC": PaymentStatus.BOOKED,       # settlement completed on the debtor's account
+    "ACCC": PaymentStatus.BOOKED,       # settlement completed on the creditor's account
+    "RJCT": PaymentStatus.REJECTED,
+    "PART": None,                       # group/block level only: the transactions say which
+}
+DUPLICATE = "DUPL"
+
+
+def apply(session: Session, clock: Clock, bank_id: str, report: StatusReport) -> int:
+    """Apply the report to the payments it answers; the number of payments that changed."""
+    payments = _payments_of(session, bank_id, report.original_message_id)
+    if not payments:
+        return 0
+    if _is_our_duplicate(session, bank_id, report):
+        return 0
+    blocks = {b.original_payment_information_id: b for b in report.payment_informations}
+    transactions = {t.original_end_to_end_id: t for b in report.payment_informations for t in b.transactions
+                    if t.original_end_to_end_id}
+    source = f"pain.002 {report.message_id} from {bank_id}"
+    changed = 0
+    for payment in payments:
+        status, reasons = _most_specific(payment, report, blocks, transactions)
+        target = STATUS_BY_CODE.get(status or "")
+        if target is None:
+            continue
+        code, text = _reason(reasons)
+        changed += lifecycle.move(session, clock, payment, target, source=source, reason_code=code, reason_text=text)
+    return changed
+
+
+def _payments_of(session: Session, bank_id: str, message_id: str) -> list[Payment]:
+    query = select(Payment).where(Payment.bank_id == bank_id, Payment.message_id == message_id)
+    return list(session.scalars(query.order_by(Payment.id)))
+
+
+def _is_our_duplicate(session: Session, bank_id: str, report: StatusReport) -> bool:
+    if report.group_status != "RJCT" or not any(r.code == DUPLICATE for r in report.group_reasons):
+        return False
+    sent = session.scalar(select(OutgoingMessage).where(OutgoingMessage.bank_id == bank_id,
+                                                        OutgoingMessage.message_id == report.original_message_id))
+    return sent is not None and sent.status == MessageStatus.DELIVERED
+
+
+def _most_specific(payment: Payment, report: StatusReport, blocks, transactions):
+    transaction = transactions.get(payment.end_to_end_id)
+    if transaction is not None and transaction.status:
+        return transaction.status, transaction.reasons
+    block = blocks.get(payment.payment_information_id)
+    if block is not None and block.status and block.status != "PART":
+        return block.status, block.reasons
+    if report.group_status and report.group_status != "PART":
+        return report.group_status, report.group_reasons
+    return None, ()
+
+
+def _reason(reasons: tuple[StatusReason, ...]) -> tuple[str | None, str | None]:
+    if not reasons:
+        return None, None
+    first = reasons[0]
+    code = first.code or first.proprietary
+    return code, " ".join(first.additional_info) or describe(code)
+
+

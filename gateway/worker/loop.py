@@ -1,0 +1,99 @@
+"""One worker pass, and the loop around it.
+
+A pass: deliver what the outbox has due, collect what each bank has for us,
+interpret anything a crash left unprocessed, send due webhooks, expire old
+consents.  Each step is its own short transactions, so any number of workers
+can run side by side (the outbox claim and the unique inbound key keep them
+out of each other's way), and a bank that is down only costs its own step.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from gateway.connectors.base import ConnectorError
+from gateway.persistence.db import Database
+from gateway.persistence.errors import ConcurrentUpdate
+from gateway.persistence.repositories import Consents
+from gateway.persistence.types import utcnow
+from gateway.services import delivery, inbound, reports
+from gateway.services.runtime import Runtime
+from gateway.worker import webhooks
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+@dataclass
+class Pass:
+    delivered: int = 0
+    retried: int = 0
+    refused: int = 0
+    collected: int = 0
+    interpreted: int = 0
+    """Stored messages interpreted late (after a crash, or deferred by a concurrent worker)."""
+    webhooks: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.delivered or self.retried or self.refused or self.collected or self.interpreted
+                    or self.webhooks)
+
+
+def run_once(database: Database, runtime: Runtime, *, worker: str | None = None, clock: Clock = utcnow,
+             collect: bool = True, statements_through: date | None = None) -> Pass:
+    """One pass; with ``statements_through``, also flag missing end-of-day statements up to that day."""
+    worker = worker or default_worker_id()
+    result = Pass()
+    sent = delivery.dispatch(database, runtime, worker=worker, clock=clock, limit=50)
+    result.delivered, result.retried, result.refused = sent.delivered, sent.retried, sent.refused
+    for bank_id, message in sent.immediate:
+        result.collected += inbound.store_and_interpret(database, bank_id, [message], clock=clock)
+    if collect:
+        for bank in runtime.router.banks:
+            try:
+                result.collected += inbound.collect(database, runtime, bank.id, clock=clock)
+            except ConnectorError as exc:
+                result.problems.append(f"{bank.id}: {exc.message}")
+                log.warning("collecting from %s failed: %s", bank.id, exc.message)
+    result.interpreted = inbound.interpret_pending(database, clock=clock)
+    result.webhooks = webhooks.deliver_due(database, clock=clock)
+    try:
+        with database.transaction() as session:
+            Consents(session, clock).expire_due()
+            if statements_through is not None:
+                reports.flag_missing_statements(session, clock, through=statements_through)
+    except ConcurrentUpdate:  # another worker expired the same consent first: its work stands
+        log.info("housekeeping skipped: another worker changed the same records")
+    return result
+
+
+def run_forever(database: Database, runtime: Runtime, *, poll_seconds: float, stop: threading.Event,
+                worker: str | None = None, clock: Clock = utcnow) -> None:
+    """Work until ``stop`` is set; sleep ``poll_seconds`` only after a pass with nothing to do."""
+    worker = worker or default_worker_id()
+    log.info("worker %s started", worker)
+    checked: date | None = None
+    while not stop.is_set():
+        yesterday = clock().date() - timedelta(days=1)
+        try:  # missing statements: checked once a day, through yesterday (today's comes tomorrow)
+            done = run_once(database, runtime, worker=worker, clock=clock,
+                            statements_through=yesterday if checked != yesterday else None)
+            checked = yesterday
+        except Exception:  # keep the loop alive; the pass's transactions rolled back
+            log.exception("worker pass failed; retrying after %s s", poll_seconds)
+            done = Pass()
+        if not done.busy:
+            stop.wait(poll_seconds)
+    log.info("worker %s stopped", worker)

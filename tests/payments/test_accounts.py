@@ -1,0 +1,145 @@
+"""The account-information side: after the sandbox bank closes its days (camt.053 per account),
+``GET /accounts/{id}/transactions`` and ``/balances`` under alice's ``accounts`` consent show the
+booked entries and the closing balance computed here by hand.
+
+Alice's current account NL91ABNA0417164300 opens at 2500.00 (config/banks/sandbox.toml).  She
+pays 40.00 and 25.50 on Monday 2026-11-23 and 10.00 dated Tuesday 2026-11-24, so:
+Monday's closing balance 2500.00 - 40.00 - 25.50 = 2434.50, Tuesday's 2434.50 - 10.00 = 2424.50."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.payments.conftest import (
+    ALICE_NL,
+    MERCHANT,
+    alice_account_ids,
+    consent_token,
+    post_operation,
+    wallet_token,
+    work,
+)
+
+ALICE_DE = "DE89370400440532013000"
+DAYS = 3 * 24 * 60  # consents that outlive the test's days
+
+
+def transfer(client, headers, amount: str, e2e: str, day: str | None = None) -> dict:
+    body = {"amount": amount, "currency": "EUR", "end_to_end_id": e2e,
+            "creditor": {"name": "Bakkerij de Zon", "iban": MERCHANT}}
+    if day:
+        body["requested_execution_date"] = day
+    answer = post_operation(client, headers, "transfer", body)
+    assert answer.status_code == 201, answer.json
+    return answer.json["payments"][0]
+
+
+@pytest.fixture
+def booked_days(client, wallet, app, clock):
+    """Three payments from alice's NL account over two bank days, both days closed and collected."""
+    payments_headers, _ = consent_token(client, app, wallet, clock, minutes=DAYS)
+    paid = [transfer(client, payments_headers, "40.00", "ALICE-1"),
+            transfer(client, payments_headers, "25.50", "ALICE-2"),
+            transfer(client, payments_headers, "10.00", "ALICE-3", day="2026-11-24")]
+    work(app, clock)
+    sandbox = app.extensions["gateway.runtime"].connector("sandbox")
+    assert sandbox.advance(days=1).statements > 0   # closes Monday, books ALICE-3 on Tuesday
+    assert sandbox.advance(days=1).statements > 0   # closes Tuesday
+    work(app, clock)
+    headers, _ = consent_token(client, app, wallet, clock, kind="accounts", ibans=(ALICE_NL,), minutes=DAYS)
+    (account_id,) = alice_account_ids(app, [ALICE_NL])
+    return {"headers": headers, "account": account_id, "paid": {p["end_to_end_id"]: p for p in paid},
+            "payments_headers": payments_headers}
+
+
+def test_transactions_are_the_booked_entries(client, booked_days):
+    answer = client.get(f"/accounts/{booked_days['account']}/transactions", headers=booked_days["headers"])
+    assert answer.status_code == 200, answer.json
+    assert answer.json["account"] == {"id": booked_days["account"], "iban": ALICE_NL, "currency": "EUR"}
+    rows = [(t["booking_date"], t["end_to_end_id"], t["amount"], t["currency"], t["credit_debit"])
+            for t in answer.json["transactions"]]
+    assert sorted(rows) == [("2026-11-23", "ALICE-1", "40.00", "EUR", "DBIT"),
+                            ("2026-11-23", "ALICE-2", "25.50", "EUR", "DBIT"),
+                            ("2026-11-24", "ALICE-3", "10.00", "EUR", "DBIT")]
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # oldest first
+    assert {t["end_to_end_id"]: t["payment_id"] for t in answer.json["transactions"]} == \
+        {e2e: p["id"] for e2e, p in booked_days["paid"].items()}  # each entry reconciled to its payment
+    assert answer.json["next"] is None
+
+
+def test_the_payments_are_booked(client, booked_days):
+    for payment in booked_days["paid"].values():
+        seen = client.get(f"/payments/{payment['id']}", headers=booked_days["payments_headers"]).json
+        assert seen["status"] == "booked", seen
+
+
+def test_the_balance_is_the_last_closing_balance(client, booked_days):
+    answer = client.get(f"/accounts/{booked_days['account']}/balances", headers=booked_days["headers"])
+    assert answer.status_code == 200, answer.json
+    (balance,) = answer.json["balances"]
+    assert (balance["type"], balance["amount"], balance["currency"], balance["credit_debit"], balance["date"]) == \
+        ("CLBD", "2424.50", "EUR", "CRDT", "2026-11-24")
+    assert Decimal(balance["amount"]) == Decimal("2500.00") - Decimal("40.00") - Decimal("25.50") - Decimal("10.00")
+
+
+def test_date_filters(client, booked_days):
+    url = f"/accounts/{booked_days['account']}/transactions"
+    monday = client.get(url + "?from=2026-11-23&to=2026-11-23", headers=booked_days["headers"]).json
+    assert sorted(t["end_to_end_id"] for t in monday["transactions"]) == ["ALICE-1", "ALICE-2"]
+    tuesday = client.get(url + "?from=2026-11-24", headers=booked_days["headers"]).json
+    assert [t["end_to_end_id"] for t in tuesday["transactions"]] == ["ALICE-3"]
+    until_monday = client.get(url + "?to=2026-11-23", headers=booked_days["headers"]).json
+    assert len(until_monday["transactions"]) == 2
+    later = client.get(url + "?from=2026-11-25", headers=booked_days["headers"]).json
+    assert later["transactions"] == [] and later["next"] is None
+    for bad in ("?from=23-11-2026", "?to=2026-02-30", "?after=nonsense", "?limit=0", "?limit=501", "?limit=ten"):
+        answer = client.get(url + bad, headers=booked_days["headers"])
+        assert answer.status_code == 400, (bad, answer.json)
+        assert answer.json["code"] == "invalid_parameter"
+
+
+def test_pagination(client, booked_days):
+    url = f"/accounts/{booked_days['account']}/transactions"
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = client.get(url + "?limit=1" + (f"&after={cursor}" if cursor else ""), headers=booked_days["headers"])
+        assert page.status_code == 200, page.json
+        assert len(page.json["transactions"]) <= 1
+        seen += [t["end_to_end_id"] for t in page.json["transactions"]]
+        pages += 1
+        cursor = page.json["next"]
+        if cursor is None:
+            break
+        assert pages < 10
+    assert pages == 3
+    assert sorted(seen[:2]) == ["ALICE-1", "ALICE-2"] and seen[2] == "ALICE-3"  # each once, in date order
+    two = client.get(url + "?limit=2", headers=booked_days["headers"]).json
+    assert len(two["transactions"]) == 2 and two["next"] is not None
+    rest = client.get(url + f"?limit=2&after={two['next']}", headers=booked_days["headers"]).json
+    assert [t["end_to_end_id"] for t in rest["transactions"]] == ["ALICE-3"] and rest["next"] is None
+
+
+def test_accounts_outside_the_consent_are_not_found(client, wallet, app, clock, booked_days):
+    (german,) = alice_account_ids(app, [ALICE_DE])
+    for path in (f"/accounts/{german}/transactions", f"/accounts/{german}/balances", "/accounts/nope/balances"):
+        answer = client.get(path, headers=booked_days["headers"])
+        assert answer.status_code == 404 and answer.json["code"] == "account_not_found"
+    for headers in (booked_days["payments_headers"], wallet_token(client, wallet)):
+        answer = client.get(f"/accounts/{booked_days['account']}/balances", headers=headers)
+        assert answer.status_code == 403
+
+
+def test_permissions_of_the_consent(client, wallet, app, clock, booked_days):
+    headers, _ = consent_token(client, app, wallet, clock, kind="accounts", permissions=("balances",))
+    account = booked_days["account"]
+    assert client.get(f"/accounts/{account}/balances", headers=headers).status_code == 200
+    refused = client.get(f"/accounts/{account}/transactions", headers=headers)
+    assert refused.status_code == 403 and refused.json["code"] == "insufficient_scope"
+
+
+def test_a_clean_day_leaves_no_reconciliation_exception(client, wallet, booked_days):
+    answer = client.get("/reconciliation/exceptions", headers=wallet_token(client, wallet))
+    assert answer.status_code == 200
+    assert answer.json["exceptions"] == []

@@ -1,0 +1,100 @@
+"""A wallet operation end to end on the embedded default: JSON → pain.001 in the outbox →
+worker → sandbox bank → pain.002 and camt.054 → the payment's status and history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.payments.conftest import MERCHANT, post_operation, wallet_token, work
+
+
+def pay_body(amount: str = "12.50", **extra) -> dict:
+    return {"amount": amount, "currency": "EUR", "merchant": {"name": "Bakkerij de Zon", "iban": MERCHANT},
+            "remittance": {"unstructured": "Order 42"}, **extra}
+
+
+def test_pay_is_queued_sent_accepted_and_booked(client, wallet, app, clock):
+    headers = wallet_token(client, wallet)
+    answer = post_operation(client, headers, "pay", pay_body())
+    assert answer.status_code == 201, answer.json
+    (payment,) = answer.json["payments"]
+    assert payment["status"] == "queued"
+    assert (payment["amount"], payment["currency"]) == ("12.50", "EUR")
+    assert payment["debtor"]["iban"] == "NL13ABNA1000000001" and payment["creditor"]["iban"] == MERCHANT
+
+    done = work(app, clock)
+    assert done.delivered == 1 and done.collected >= 2  # the pain.002 and the camt.054
+
+    seen = client.get(f"/payments/{payment['id']}", headers=headers).json
+    assert seen["status"] == "booked"
+    assert [h["status"] for h in seen["history"]] == ["queued", "sent", "accepted", "booked"]
+
+
+def test_the_wallets_day_as_camt053_from_the_operations_that_passed_through(client, wallet, app, clock):
+    from gateway.iso20022 import parse, validate
+
+    headers = wallet_token(client, wallet)
+    assert post_operation(client, headers, "pay", pay_body("12.50")).status_code == 201
+    assert post_operation(client, headers, "pay", pay_body("7.25")).status_code == 201
+    work(app, clock)
+    answer = client.post("/ledger/camt.053", headers=headers, json={
+        "from_payments": True, "account_iban": "NL13ABNA1000000001", "date": "2026-11-23",
+        "opening_balance": "100000.00"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert [f for f in validate(answer.data).findings if f.is_error] == []
+    (statement,) = parse(answer.data).document.statements
+    balances = {b.type: (b.amount.value, b.credit_debit) for b in statement.balances}
+    # 100,000.00 - 12.50 - 7.25 = 99,980.25, by hand
+    assert balances["CLBD"] == (Decimal("99980.25"), "CRDT")
+    assert sorted(e.amount.value for e in statement.entries) == [Decimal("7.25"), Decimal("12.50")]
+    assert {e.credit_debit for e in statement.entries} == {"DBIT"}
+
+
+def test_a_ledger_from_payments_of_someone_elses_account_is_refused(client, wallet):
+    answer = client.post("/ledger/camt.053", headers=wallet_token(client, wallet), json={
+        "from_payments": True, "account_iban": "NL91ABNA0417164300", "date": "2026-11-23",
+        "opening_balance": "1.00"})
+    assert answer.status_code == 422
+    assert answer.json["findings"][0]["field"] == "account_iban"
+
+
+def test_a_bulk_payout_is_one_file_with_its_control_figures(client, wallet, app, clock):
+    from lxml import etree
+    from sqlalchemy import select
+
+    from gateway.persistence.payment_models import OutgoingMessage
+    from tests.payments.conftest import database_of
+
+    body = {"payments": [{"amount": amount, "currency": "EUR", "creditor": {"name": f"Seller {n}", "iban": MERCHANT}}
+                         for n, amount in enumerate(("1.10", "2.20", "3.30"))]}
+    answer = post_operation(client, wallet_token(client, wallet), "bulk-payout", body)
+    assert answer.status_code == 201, answer.json
+    assert len({p["message_id"] for p in answer.json["payments"]}) == 1
+    with database_of(app).transaction() as session:
+        (xml,) = session.scalars(select(OutgoingMessage.body)).all()
+    root = etree.fromstring(xml)
+    ns = {"p": root.nsmap[None]}
+    assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs", namespaces=ns) == "3"
+    assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=ns) == "6.60"  # 1.10 + 2.20 + 3.30
+    assert work(app, clock).delivered == 1
+
+
+def test_the_banks_refusals_reach_the_payment_with_their_reason(client, wallet, app, clock):
+    """config/banks/sandbox.toml: paying a closed account is RJCT AC04; beyond the balance AM04."""
+    from tests.payments.conftest import CLOSED, consent_token
+
+    closed = post_operation(client, wallet_token(client, wallet), "pay",
+                            {"amount": "5.00", "currency": "EUR", "merchant": {"name": "Gone", "iban": CLOSED}})
+    headers, _ = consent_token(client, app, wallet, clock, limits={"currency": "EUR", "per_payment": "5000.00"})
+    too_much = post_operation(client, headers, "transfer", {"amount": "2500.01", "currency": "EUR",  # holds 2500.00
+                                                            "creditor": {"name": "Shop", "iban": MERCHANT}})
+    assert closed.status_code == too_much.status_code == 201
+    work(app, clock)
+    mine = wallet_token(client, wallet)  # the wallet's own token sees all its payments
+    seen = {name: client.get(f"/payments/{answer.json['payments'][0]['id']}", headers=mine).json
+            for name, answer in (("closed", closed), ("too_much", too_much))}
+    # A token bound to alice's consent sees the payment made under it, not the wallet's own.
+    assert client.get(f"/payments/{too_much.json['payments'][0]['id']}", headers=headers).status_code == 200
+    assert client.get(f"/payments/{closed.json['payments'][0]['id']}", headers=headers).status_code == 404
+    assert (seen["closed"]["status"], seen["closed"]["reason"]["code"]) == ("rejected", "AC04")
+    assert (seen["too_much"]["status"], seen["too_much"]["reason"]["code"]) == ("rejected", "AM04")

@@ -1,0 +1,54 @@
+"""``GET /payments``: the client's payments, oldest first, one page at a time; every payment exactly
+once across the pages, whatever the ids look like; the status filter."""
+
+from __future__ import annotations
+
+from tests.payments.conftest import MERCHANT, post_operation, wallet_token, work
+
+
+def pay(client, headers, amount: str) -> dict:
+    answer = post_operation(client, headers, "pay", {"amount": amount, "currency": "EUR",
+                                                     "merchant": {"name": "Shop", "iban": MERCHANT}})
+    assert answer.status_code == 201
+    return answer.json["payments"][0]
+
+
+def test_pages_hold_every_payment_once_oldest_first(client, wallet, app, clock):
+    headers = wallet_token(client, wallet)
+    made = []
+    for number in range(1, 8):
+        made.append(pay(client, headers, f"{number}.00"))
+        clock.advance(seconds=1)
+    seen, cursor = [], None
+    for _ in range(10):
+        page = client.get("/payments?limit=2" + (f"&after={cursor}" if cursor else ""), headers=headers)
+        assert page.status_code == 200, page.json
+        assert len(page.json["payments"]) <= 2
+        seen += [p["id"] for p in page.json["payments"]]
+        cursor = page.json["next"]
+        if cursor is None:
+            break
+    assert seen == [p["id"] for p in made]  # created one second apart: this order, each once
+
+    whole = client.get("/payments?limit=7", headers=headers).json
+    assert [p["id"] for p in whole["payments"]] == seen and whole["next"] is None
+
+
+def test_the_status_filter(client, wallet, app, clock):
+    headers = wallet_token(client, wallet)
+    first = pay(client, headers, "1.00")
+    work(app, clock)
+    second = pay(client, headers, "2.00")
+    queued = client.get("/payments?status=queued", headers=headers).json["payments"]
+    booked = client.get("/payments?status=booked", headers=headers).json["payments"]
+    assert [p["id"] for p in queued] == [second["id"]]
+    assert [p["id"] for p in booked] == [first["id"]]
+    assert client.get("/payments?status=rejected", headers=headers).json == {"payments": [], "next": None}
+
+
+def test_bad_parameters_are_400(client, wallet):
+    headers = wallet_token(client, wallet)
+    for query in ("status=lost", "limit=many", "limit=0", "limit=501", "after=%%%"):
+        answer = client.get(f"/payments?{query}", headers=headers)
+        assert answer.status_code == 400, (query, answer.json)
+        assert answer.json["code"] == "invalid_parameter"

@@ -1,0 +1,176 @@
+"""Risk rules (risk.toml) hold a payment's file for an operator instead of sending it; the reason
+is visible on the payment; the operator releases it (it is sent) or rejects it (never sent),
+through ``gateway.services.review`` or ``gateway payments release|reject``."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from gateway.cli.main import main
+from gateway.persistence.errors import InvalidTransition
+from gateway.persistence.payment_models import MessageStatus, OutgoingMessage
+from gateway.services import review
+from tests.payments.conftest import (
+    MERCHANT,
+    database_of,
+    post_operation,
+    wallet_token,
+    work,
+)
+
+BLOCKED = "NL30MOCK0000000005"
+
+
+@pytest.fixture
+def settings(settings):
+    """The module's risk rules, written where the settings say before the app reads them."""
+    settings.risk_path.write_text(f'''
+[amount_over]
+EUR = "1000.00"
+
+[daily]
+count = 3
+
+[blocked]
+ibans = ["{BLOCKED}"]
+names = ["ACME Shell Company"]
+''', encoding="utf-8")
+    return settings
+
+
+def pay(client, headers, amount="10.00", iban=MERCHANT, name="Bakkerij de Zon"):
+    answer = post_operation(client, headers, "pay", {"amount": amount, "currency": "EUR",
+                                                     "merchant": {"name": name, "iban": iban}})
+    assert answer.status_code == 201, answer.json
+    (payment,) = answer.json["payments"]
+    return payment
+
+
+def sandbox_files(app) -> list[str]:
+    """The MsgIds the sandbox bank received."""
+    return sorted({p.message_id for p in app.extensions["gateway.runtime"].connector("sandbox").payments()})
+
+
+def message_status(app, payment) -> MessageStatus:
+    from sqlalchemy import select
+    with database_of(app).transaction() as session:
+        return session.scalar(select(OutgoingMessage.status).where(OutgoingMessage.message_id ==
+                                                                   payment["message_id"]))
+
+
+def test_an_amount_over_the_threshold_is_held_and_not_sent(client, wallet, app, clock):
+    headers = wallet_token(client, wallet)
+    at_limit = pay(client, headers, "1000.00")
+    held = pay(client, headers, "1000.01")
+    assert at_limit["status"] == "queued" and at_limit["reason"] is None
+    assert held["status"] == "held"
+    assert "1000.01 EUR is over the review threshold of 1000.00 EUR" in held["reason"]["text"]
+    assert held["end_to_end_id"] in held["reason"]["text"]
+
+    done = work(app, clock)
+    assert done.delivered == 1
+    assert sandbox_files(app) == [at_limit["message_id"]]
+    seen = client.get(f"/payments/{held['id']}", headers=headers).json
+    assert seen["status"] == "held" and [h["status"] for h in seen["history"]] == ["held"]
+    assert message_status(app, held) == MessageStatus.HELD
+
+
+def test_blocked_counterparties_by_iban_and_by_name(client, wallet, app, clock):
+    headers = wallet_token(client, wallet)
+    by_iban = pay(client, headers, iban=BLOCKED)
+    by_name = pay(client, headers, name="ACME  SHELL COMPANY")  # compared without case and repeated spaces
+    assert by_iban["status"] == by_name["status"] == "held"
+    assert f"the creditor account {BLOCKED} is on the blocked-counterparty list" in by_iban["reason"]["text"]
+    assert "blocked-counterparty list" in by_name["reason"]["text"]
+    assert work(app, clock).delivered == 0
+    assert sandbox_files(app) == []
+
+
+def test_the_daily_count_per_debtor_account(client, wallet, app, clock):
+    headers = wallet_token(client, wallet)
+    first = [pay(client, headers, "1.00") for _ in range(3)]
+    fourth = pay(client, headers, "1.00")
+    assert [p["status"] for p in first] == ["queued"] * 3
+    assert fourth["status"] == "held" and "more than 3 payments from this account today" in fourth["reason"]["text"]
+    clock.advance(days=1)
+    assert pay(client, wallet_token(client, wallet), "1.00")["status"] == "queued"  # a new day
+
+
+def test_release_queues_the_file_and_the_worker_sends_it(client, wallet, app, clock):
+    headers = wallet_token(client, wallet)
+    held = pay(client, headers, "2500.00")
+    with database_of(app).transaction() as session:
+        message = review.release(session, clock, held["id"], operator="alice.ops", reason="customer confirmed")
+        assert message.status == MessageStatus.PENDING
+    released = client.get(f"/payments/{held['id']}", headers=headers).json
+    assert released["status"] == "queued" and released["reason"] is None
+
+    done = work(app, clock)
+    assert done.delivered == 1
+    assert sandbox_files(app) == [held["message_id"]]
+    after = client.get(f"/payments/{held['id']}", headers=headers).json
+    assert [h["status"] for h in after["history"]] == ["held", "queued", "sent", "accepted", "booked"]
+    assert "released by operator:alice.ops" in after["history"][1]["source"]
+
+    with database_of(app).transaction() as session, pytest.raises(InvalidTransition) as error:
+        review.reject(session, clock, held["id"], operator="alice.ops", reason="too late")
+    assert error.value.code == "not_held"
+
+
+def test_reject_rejects_the_payments_and_nothing_is_ever_sent(client, wallet, app, clock):
+    headers = wallet_token(client, wallet)
+    held = pay(client, headers, iban=BLOCKED)
+    with database_of(app).transaction() as session:
+        review.reject(session, clock, held["id"], operator="alice.ops", reason="sanctions hit")
+    rejected = client.get(f"/payments/{held['id']}", headers=headers).json
+    assert rejected["status"] == "rejected"
+    assert rejected["reason"] == {"code": None, "text": "sanctions hit"}
+    assert message_status(app, held) == MessageStatus.CANCELLED
+    for _ in range(2):
+        clock.advance(minutes=30)
+        assert work(app, clock).delivered == 0
+    assert sandbox_files(app) == []
+
+
+def test_a_held_bulk_payout_is_decided_whole(client, wallet, app, clock):
+    headers = wallet_token(client, wallet)
+    body = {"payments": [{"amount": "5.00", "currency": "EUR", "creditor": {"name": "Fine", "iban": MERCHANT}},
+                         {"amount": "6.00", "currency": "EUR", "creditor": {"name": "Blocked", "iban": BLOCKED}}]}
+    answer = post_operation(client, headers, "bulk-payout", body)
+    assert answer.status_code == 201
+    assert [p["status"] for p in answer.json["payments"]] == ["held", "held"]
+    with database_of(app).transaction() as session:
+        review.release(session, clock, answer.json["payments"][0]["id"], operator="ops", reason="checked")
+    assert work(app, clock).delivered == 1
+    statuses = [client.get(f"/payments/{p['id']}", headers=headers).json["status"] for p in answer.json["payments"]]
+    assert statuses == ["booked", "booked"]
+
+
+def test_the_cli_releases_and_rejects(client, wallet, app, clock, settings, monkeypatch, capsys):
+    """``gateway payments`` as an operator runs it: settings from GATEWAY_* variables only."""
+    headers = wallet_token(client, wallet)
+    to_release, to_reject = pay(client, headers, "1500.00"), pay(client, headers, "1600.00")
+    for name in [n for n in os.environ if n.startswith("GATEWAY_") and n != "GATEWAY_SCHEMA_DIR"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("USER", "ops-cli")
+
+    def gateway(*args):
+        capsys.readouterr()
+        assert main(["payments", *args]) == 0, capsys.readouterr().err
+        return json.loads(capsys.readouterr().out)
+
+    assert gateway("release", to_release["id"], "--reason", "known customer")["status"] == "pending"
+    assert gateway("reject", to_reject["id"], "--reason", "fraud pattern")["status"] == "cancelled"
+    held = gateway("list", "--status", "held")
+    assert held == []
+
+    assert work(app, clock).delivered == 1
+    assert sandbox_files(app) == [to_release["message_id"]]
+    released = client.get(f"/payments/{to_release['id']}", headers=headers).json
+    assert "released by operator:ops-cli" in released["history"][1]["source"]
+    rejected = client.get(f"/payments/{to_reject['id']}", headers=headers).json
+    assert (rejected["status"], rejected["reason"]["text"]) == ("rejected", "fraud pattern")

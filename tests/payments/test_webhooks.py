@@ -1,0 +1,143 @@
+"""Signed webhooks to a real HTTP receiver on 127.0.0.1: every status change is POSTed by the
+worker with Gateway-Event-Id, Gateway-Timestamp and Gateway-Signature (HMAC-SHA256 of
+"<timestamp>.<body>" with the subscription's secret); a failed delivery is retried after its
+backoff; only https URLs (http to loopback in development) are accepted."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from gateway.worker.webhooks import verify
+from tests.payments.conftest import MERCHANT, post_operation, wallet_token, work
+
+
+def subscribe(client, headers, url: str):
+    return client.post("/webhooks", json={"url": url}, headers=headers)
+
+
+def pay(client, headers, amount="12.50") -> dict:
+    answer = post_operation(client, headers, "pay", {"amount": amount, "currency": "EUR",
+                                                     "merchant": {"name": "Bakkerij de Zon", "iban": MERCHANT}})
+    assert answer.status_code == 201
+    return answer.json["payments"][0]
+
+
+def test_status_changes_are_delivered_signed(client, wallet, app, clock, receiver):
+    headers = wallet_token(client, wallet)
+    subscribed = subscribe(client, headers, receiver.url)
+    assert subscribed.status_code == 201, subscribed.json
+    secret = subscribed.json["secret"]
+    assert client.get("/webhooks", headers=headers).json["webhooks"] == [
+        {"id": subscribed.json["id"], "url": receiver.url, "created_at": subscribed.json["created_at"]}]
+
+    payment = pay(client, headers)
+    done = work(app, clock)
+    assert done.webhooks == 3
+    events = []
+    for request in receiver.received:
+        assert request.path == "/hooks/gateway"
+        assert request.headers["Content-Type"] == "application/json"
+        timestamp = int(request.headers["Gateway-Timestamp"])
+        assert timestamp == int(clock.now.timestamp())
+        # the signature computed here from the documented recipe, then with the gateway's own verify
+        expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
+        assert request.headers["Gateway-Signature"] == f"v1={expected}"
+        assert verify(secret, timestamp=timestamp, body=request.body, signature=request.headers["Gateway-Signature"],
+                      now=int(clock.now.timestamp()))
+        assert not verify("another secret", timestamp=timestamp, body=request.body,
+                          signature=request.headers["Gateway-Signature"], now=int(clock.now.timestamp()))
+        assert not verify(secret, timestamp=timestamp, body=request.body + b" ",
+                          signature=request.headers["Gateway-Signature"], now=int(clock.now.timestamp()))
+        assert not verify(secret, timestamp=timestamp, body=request.body,  # replayed ten minutes later
+                          signature=request.headers["Gateway-Signature"], now=int(clock.now.timestamp()) + 600)
+        events.append(json.loads(request.body))
+    assert len({r.headers["Gateway-Event-Id"] for r in receiver.received}) == 3
+    assert {e["payment_id"] for e in events} == {payment["id"]}
+    assert sorted(e["status"] for e in events) == ["accepted", "booked", "sent"]
+    assert all(e["type"] == "payment.status_changed" and e["end_to_end_id"] == payment["end_to_end_id"]
+               for e in events)
+
+    assert work(app, clock).webhooks == 0  # delivered once
+    assert len(receiver.received) == 3
+
+
+def test_a_failing_receiver_is_retried_after_the_backoff(client, wallet, app, clock, receiver):
+    headers = wallet_token(client, wallet)
+    secret = subscribe(client, headers, receiver.url).json["secret"]
+    receiver.answers = [500, 500, 500]  # the first pass's three deliveries fail
+    pay(client, headers)
+    assert work(app, clock).webhooks == 3
+    first = {r.headers["Gateway-Event-Id"] for r in receiver.received}
+    assert len(first) == 3
+
+    clock.advance(seconds=4)  # the first retry waits 5 s (outbox.backoff)
+    assert work(app, clock).webhooks == 0
+    assert len(receiver.received) == 3
+
+    clock.advance(seconds=2)
+    assert work(app, clock).webhooks == 3
+    retried = receiver.received[3:]
+    assert {r.headers["Gateway-Event-Id"] for r in retried} == first  # the same events, for the receiver's dedup
+    for request in retried:
+        timestamp = int(request.headers["Gateway-Timestamp"])
+        assert timestamp == int(clock.now.timestamp())  # signed afresh, not replayed
+        assert verify(secret, timestamp=timestamp, body=request.body, signature=request.headers["Gateway-Signature"],
+                      now=int(clock.now.timestamp()))
+    clock.advance(minutes=30)
+    assert work(app, clock).webhooks == 0
+
+
+def test_an_unreachable_receiver_is_retried(client, wallet, app, clock, receiver):
+    headers = wallet_token(client, wallet)
+    url = receiver.url
+    dead = url.rsplit(":", 1)[0] + ":9/nothing-listens"  # the discard port: connection refused on loopback
+    subscribe(client, headers, dead)
+    pay(client, headers)
+    assert work(app, clock).webhooks == 3
+    clock.advance(seconds=6)
+    assert work(app, clock).webhooks == 3  # tried again, still failing, never lost
+
+
+def test_an_ended_subscription_receives_nothing(client, wallet, app, clock, receiver):
+    headers = wallet_token(client, wallet)
+    subscription = subscribe(client, headers, receiver.url).json
+    ended = client.delete(f"/webhooks/{subscription['id']}", headers=headers)
+    assert ended.status_code == 204 and ended.get_data() == b"" and "Content-Type" not in ended.headers
+    assert client.get("/webhooks", headers=headers).json == {"webhooks": []}
+    pay(client, headers)
+    work(app, clock)
+    assert receiver.received == []
+    again = client.delete(f"/webhooks/{subscription['id']}", headers=headers)
+    assert again.status_code == 404 and again.json["code"] == "webhook_not_found"
+    missing = client.delete("/webhooks/nope", headers=headers)
+    assert missing.status_code == 404 and missing.json["code"] == "webhook_not_found"
+
+
+@pytest.mark.parametrize("url", [
+    "http://example.com/hook",          # http only to loopback
+    "http://10.0.0.1/hook",
+    "ftp://127.0.0.1/hook",
+    "https://",                         # no host
+    "javascript:alert(1)",
+    "127.0.0.1:8080/hook",
+    "https://example.com/" + "x" * 2000,
+    "",
+    None,
+    42,
+])
+def test_urls_that_are_not_https_are_refused(client, wallet, app, url):
+    answer = client.post("/webhooks", json={"url": url}, headers=wallet_token(client, wallet))
+    assert answer.status_code == 422
+    assert answer.json["code"] == "invalid_webhook"
+    assert answer.json["findings"][0]["field"] == "url"
+    assert client.get("/webhooks", headers=wallet_token(client, wallet)).json == {"webhooks": []}
+
+
+def test_https_urls_are_taken(client, wallet, app):
+    answer = subscribe(client, wallet_token(client, wallet), "https://wallet.example/hooks?x=1")
+    assert answer.status_code == 201
+    assert len(answer.json["secret"]) >= 32
