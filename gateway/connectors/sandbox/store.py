@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -89,11 +90,7 @@ class Store:
         """Create the file and its tables when missing, set the bank date the first time, and open
         the seeded accounts the bank does not hold yet (existing ones keep their state)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = self._connect()
-        try:
-            connection.execute("PRAGMA journal_mode = WAL")
-        finally:
-            connection.close()
+        self._use_wal()
         with self.transaction() as state:
             for statement in SCHEMA:
                 state.connection.execute(statement)
@@ -103,6 +100,26 @@ class Store:
                                      (secrets.token_hex(3).upper(),))
             for account in accounts:
                 state.open_account(account)
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL once.  Changing the journal mode needs the file to itself and
+        SQLite answers "locked" at once rather than waiting, so another process's open
+        transaction (the worker, while the CLI starts) is waited out here; a file already in
+        WAL is left alone."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        while True:
+            connection = self._connect()
+            try:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                    return
+                connection.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+            finally:
+                connection.close()
+            time.sleep(0.05)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[State]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.persistence.errors import NotFound
@@ -60,8 +60,8 @@ class AuditLog(Repository):
                 raise ValueError(f"actor {event['actor']!r} is not 'system' or '<client|holder|operator>:<id>'")
         if events:
             at = self.clock()
-            self.session.execute(insert(AuditEvent), [{"at": at, "reason": None, "details": None, **e}
-                                                       for e in events])
+            self.session.connection().execute(AuditEvent.__table__.insert(),
+                                              [{"at": at, "reason": None, "details": None, **e} for e in events])
 
     def entries(self, *, subject_type: str | None = None, subject_id: str | None = None,
                 action: str | None = None, limit: int = 1000) -> list[AuditEvent]:

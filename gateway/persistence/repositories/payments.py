@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, or_, select
 
 from gateway.persistence.models import new_id
 from gateway.persistence.payment_models import (
@@ -56,8 +56,10 @@ class Payments(Repository):
             payment.created_at = payment.updated_at = now
             payment.version = 1
         columns = [c.key for c in Payment.__table__.columns]
-        self.session.execute(insert(Payment), [{c: getattr(p, c) for c in columns} for p in payments])
-        self.session.execute(insert(PaymentEvent), [
+        self.session.flush()  # what the payments point at (their file) goes in first
+        connection = self.session.connection()  # Core: no ORM bookkeeping for rows nobody reads back here
+        connection.execute(Payment.__table__.insert(), [{c: getattr(p, c) for c in columns} for p in payments])
+        connection.execute(PaymentEvent.__table__.insert(), [
             {"payment_id": p.id, "at": now, "status": p.status.value, "reason_code": p.reason_code,
              "reason_text": p.reason_text, "source": source[:200]} for p in payments])
         AuditLog(self.session, self.clock).append_many([
