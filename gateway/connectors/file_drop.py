@@ -72,20 +72,17 @@ from gateway.connectors.base import (
     BankUnavailable,
     Capabilities,
     Connector,
-    ConnectorConfigError,
     InboundMessage,
     OutgoingFile,
     Submission,
 )
+from gateway.connectors.settings import SettingsReader
 from gateway.domain.errors import InvalidInput
-from gateway.domain.messages import MessageType
 from gateway.iso20022 import xmlsafe
 from gateway.iso20022.identify import sniff_message
 
 log = logging.getLogger(__name__)
 
-FAMILIES = frozenset({"pain.002", "camt.054", "camt.053", "camt.052", "pacs.004"})
-DEFAULT_SUBMITS = ("pain.001.001.09", "pain.001.001.03")
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".filepart", ".writing", ".processing", ".swp")
 """Names a writer uses while a file is incomplete (mock-bank ignores the same ones)."""
 KEYS = frozenset({"type", "outbound_dir", "inbound_dir", "processed_dir", "picked_up_dirs", "inbound_suffixes",
@@ -93,49 +90,14 @@ KEYS = frozenset({"type", "outbound_dir", "inbound_dir", "processed_dir", "picke
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def _bad(bank_id: str, message: str) -> ConnectorConfigError:
-    return ConnectorConfigError(f"bank {bank_id!r}, file-drop connector settings: {message}")
 
 
-def _strings(bank_id: str, settings: Mapping[str, Any], key: str, default: Iterable[str]) -> tuple[str, ...]:
-    value = settings.get(key, tuple(default))
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _bad(bank_id, f"{key} must be a list of non-empty strings")
-    return tuple(v.strip() for v in value)
 
 
-def _seconds(bank_id: str, settings: Mapping[str, Any], key: str, default: float) -> float:
-    value = settings.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise _bad(bank_id, f"{key} must be a number of seconds, 0 or more")
-    return float(value)
 
 
-def _folder(bank_id: str, settings: Mapping[str, Any], key: str) -> Path:
-    value = settings.get(key)
-    if not isinstance(value, (str, os.PathLike)) or not str(value):
-        raise _bad(bank_id, f"{key} is required (a folder path)")
-    return Path(value)
-
-
-def capabilities_from(bank_id: str, settings: Mapping[str, Any]) -> Capabilities:
-    submits = frozenset(_strings(bank_id, settings, "submits", DEFAULT_SUBMITS))
-    for message in submits:
-        try:
-            if MessageType.parse(message).family != "pain.001":
-                raise _bad(bank_id, f"submits: {message} is not a pain.001 version")
-        except ValueError as exc:
-            raise _bad(bank_id, f"submits: {exc}") from None
-    collects = frozenset(_strings(bank_id, settings, "collects", FAMILIES))
-    if unknown := collects - FAMILIES:
-        raise _bad(bank_id, f"collects: {', '.join(sorted(unknown))} unknown (known: {', '.join(sorted(FAMILIES))})")
-    currencies = frozenset(c.upper() for c in _strings(bank_id, settings, "currencies", ()))
-    if bad := [c for c in currencies if not re.fullmatch(r"[A-Z]{3}", c)]:
-        raise _bad(bank_id, f"currencies: {', '.join(sorted(bad))} are not ISO 4217 codes")
-    return Capabilities(submits=submits, collects=collects, currencies=currencies)
-
+def _reader(bank_id: str, settings: Mapping[str, Any]) -> SettingsReader:
+    return SettingsReader(bank_id, "file-drop", settings)
 
 @dataclass(frozen=True, slots=True)
 class FolderSettings:
@@ -151,21 +113,21 @@ class FolderSettings:
 
     @classmethod
     def parse(cls, bank_id: str, settings: Mapping[str, Any]) -> FolderSettings:
-        if unknown := set(settings) - KEYS:
-            raise _bad(bank_id, f"unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(KEYS))})")
-        outbound, inbound = _folder(bank_id, settings, "outbound_dir"), _folder(bank_id, settings, "inbound_dir")
-        processed = _folder(bank_id, settings, "processed_dir") if "processed_dir" in settings else inbound / "processed"
+        read = _reader(bank_id, settings)
+        read.refuse_unknown(KEYS)
+        outbound, inbound = read.folder("outbound_dir"), read.folder("inbound_dir")
+        processed = read.folder("processed_dir") if "processed_dir" in settings else inbound / "processed"
         if outbound.resolve() == inbound.resolve():
-            raise _bad(bank_id, "outbound_dir and inbound_dir must be different folders "
-                                "(the gateway would read its own pain.001 back as a reply)")
+            raise read.bad("outbound_dir and inbound_dir must be different folders "
+                           "(the gateway would read its own pain.001 back as a reply)")
         if processed.resolve() == inbound.resolve():
-            raise _bad(bank_id, "processed_dir must not be inbound_dir itself")
-        picked_up = tuple(outbound / p for p in _strings(bank_id, settings, "picked_up_dirs", ("processed", "failed")))
-        suffixes = tuple(s.lower() for s in _strings(bank_id, settings, "inbound_suffixes", (".xml",)))
+            raise read.bad("processed_dir must not be inbound_dir itself")
+        picked_up = tuple(outbound / p for p in read.strings("picked_up_dirs", ("processed", "failed")))
+        suffixes = tuple(s.lower() for s in read.strings("inbound_suffixes", (".xml",)))
         return cls(outbound_dir=outbound, inbound_dir=inbound, processed_dir=processed, picked_up_dirs=picked_up,
                    inbound_suffixes=suffixes,
-                   min_age_seconds=_seconds(bank_id, settings, "min_age_seconds", 2.0),
-                   malformed_grace_seconds=_seconds(bank_id, settings, "malformed_grace_seconds", 600.0))
+                   min_age_seconds=read.seconds("min_age_seconds", 2.0),
+                   malformed_grace_seconds=read.seconds("malformed_grace_seconds", 600.0))
 
 
 def file_name_for(message_id: str) -> str:
@@ -190,7 +152,7 @@ class FileDropConnector(Connector):
 
     def __post_init__(self) -> None:
         self.config = FolderSettings.parse(self.bank_id, self.settings)
-        self._capabilities = capabilities_from(self.bank_id, self.settings)
+        self._capabilities = _reader(self.bank_id, self.settings).capabilities()
 
     def __repr__(self) -> str:
         return (f"FileDropConnector(bank_id={self.bank_id!r}, outbound_dir={str(self.config.outbound_dir)!r}, "

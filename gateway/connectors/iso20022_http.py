@@ -91,16 +91,13 @@ from gateway.connectors.base import (
     OutgoingFile,
     Submission,
 )
+from gateway.connectors.settings import SettingsReader
 from gateway.domain.errors import InvalidInput
-from gateway.domain.messages import MessageType
 from gateway.iso20022 import xmlsafe
 from gateway.iso20022.identify import sniff_message
 
 log = logging.getLogger(__name__)
 
-FAMILIES = frozenset({"pain.002", "camt.054", "camt.053", "camt.052", "pacs.004"})
-"""What a bank sends back; ``collects`` may name only these."""
-DEFAULT_SUBMITS = ("pain.001.001.09", "pain.001.001.03")
 KEYS = frozenset({"type", "base_url", "submit_path", "mailbox_path", "timeout", "user", "user_env", "password",
                   "password_env", "verify_tls", "ca_file", "proxy", "submits", "collects", "currencies", "state_dir"})
 
@@ -113,54 +110,29 @@ DETAIL_LIMIT = 500
 # --------------------------------------------------------------------------- settings
 
 
-def _bad(bank_id: str, message: str) -> ConnectorConfigError:
-    return ConnectorConfigError(f"bank {bank_id!r}, iso20022-http connector settings: {message}")
 
-
-def _names(bank_id: str, settings: Mapping[str, Any], key: str, default: Iterable[str]) -> frozenset[str]:
-    value = settings.get(key, tuple(default))
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) for v in value):
-        raise _bad(bank_id, f"{key} must be a list of strings")
-    return frozenset(v.strip() for v in value)
-
-
-def capabilities_from(bank_id: str, settings: Mapping[str, Any]) -> Capabilities:
-    """``submits`` (full pain.001 ids), ``collects`` (families), ``currencies``, checked so that a
-    typo refuses the start instead of quietly making a bank unable to carry anything."""
-    submits = _names(bank_id, settings, "submits", DEFAULT_SUBMITS)
-    for message in submits:
-        try:
-            parsed = MessageType.parse(message)
-        except ValueError as exc:
-            raise _bad(bank_id, f"submits: {exc}") from None
-        if parsed.family != "pain.001":
-            raise _bad(bank_id, f"submits: {message} is not a pain.001 version")
-    collects = _names(bank_id, settings, "collects", FAMILIES)
-    if unknown := collects - FAMILIES:
-        raise _bad(bank_id, f"collects: {', '.join(sorted(unknown))} unknown (known: {', '.join(sorted(FAMILIES))})")
-    currencies = frozenset(c.upper() for c in _names(bank_id, settings, "currencies", ()))
-    if bad := [c for c in currencies if not re.fullmatch(r"[A-Z]{3}", c)]:
-        raise _bad(bank_id, f"currencies: {', '.join(sorted(bad))} are not ISO 4217 codes")
-    return Capabilities(submits=submits, collects=collects, currencies=currencies)
 
 
 def _secret(bank_id: str, settings: Mapping[str, Any], key: str) -> str | None:
     """A value from the settings or from the environment variable ``<key>_env`` names (not both)."""
+    read = _reader(bank_id, settings)
     direct, env_name = settings.get(key), settings.get(f"{key}_env")
     if direct is not None and env_name is not None:
-        raise _bad(bank_id, f"give {key} or {key}_env, not both")
+        raise read.bad(f"give {key} or {key}_env, not both")
     if env_name is not None:
         if not isinstance(env_name, str) or not env_name:
-            raise _bad(bank_id, f"{key}_env must name an environment variable")
+            raise read.bad(f"{key}_env must name an environment variable")
         if env_name not in os.environ:
-            raise _bad(bank_id, f"{key}_env names {env_name}, which is not set")
+            raise read.bad(f"{key}_env names {env_name}, which is not set")
         return os.environ[env_name]
     if direct is not None and not isinstance(direct, str):
-        raise _bad(bank_id, f"{key} must be a string")
+        raise read.bad(f"{key} must be a string")
     return direct
 
+
+
+def _reader(bank_id: str, settings: Mapping[str, Any]) -> SettingsReader:
+    return SettingsReader(bank_id, "iso20022-http", settings)
 
 @dataclass(frozen=True, slots=True)
 class HttpSettings:
@@ -180,43 +152,43 @@ class HttpSettings:
 
     @classmethod
     def parse(cls, bank_id: str, settings: Mapping[str, Any]) -> HttpSettings:
-        if unknown := set(settings) - KEYS:
-            raise _bad(bank_id, f"unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(KEYS))})")
+        read = _reader(bank_id, settings)
+        read.refuse_unknown(KEYS)
         base_url = settings.get("base_url")
         if not isinstance(base_url, str) or not base_url:
-            raise _bad(bank_id, "base_url is required (e.g. https://bank.example/api)")
+            raise read.bad("base_url is required (e.g. https://bank.example/api)")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise _bad(bank_id, f"base_url {base_url!r} is not an http(s) URL")
+            raise read.bad(f"base_url {base_url!r} is not an http(s) URL")
         if parts.username or parts.password:
-            raise _bad(bank_id, "base_url must not carry credentials; use user and password_env")
+            raise read.bad("base_url must not carry credentials; use user and password_env")
         paths = {}
         for key, default in (("submit_path", "/payments"), ("mailbox_path", "/_mock/mailbox")):
             value = settings.get(key, default)
             if not isinstance(value, str) or not value.startswith("/"):
-                raise _bad(bank_id, f"{key} must be a path starting with '/'")
+                raise read.bad(f"{key} must be a path starting with '/'")
             paths[key] = value
         timeout = settings.get("timeout", 30.0)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
-            raise _bad(bank_id, "timeout must be a number of seconds between 0 and 600")
+            raise read.bad("timeout must be a number of seconds between 0 and 600")
         user, password = _secret(bank_id, settings, "user"), _secret(bank_id, settings, "password")
         if (user is None) != (password is None):
-            raise _bad(bank_id, "basic auth needs both a user and a password")
+            raise read.bad("basic auth needs both a user and a password")
         verify: bool | str = settings.get("verify_tls", True)
         if not isinstance(verify, bool):
-            raise _bad(bank_id, "verify_tls must be true or false")
+            raise read.bad("verify_tls must be true or false")
         if (ca_file := settings.get("ca_file")) is not None:
             if not isinstance(ca_file, str) or not Path(ca_file).is_file():
-                raise _bad(bank_id, f"ca_file {ca_file!r} is not a readable file")
+                raise read.bad(f"ca_file {ca_file!r} is not a readable file")
             if not verify:
-                raise _bad(bank_id, "ca_file given but verify_tls is false")
+                raise read.bad("ca_file given but verify_tls is false")
             verify = ca_file
         state_dir = settings.get("state_dir")
         if state_dir is not None and not isinstance(state_dir, (str, os.PathLike)):
-            raise _bad(bank_id, "state_dir must be a folder path")
+            raise read.bad("state_dir must be a folder path")
         proxy = settings.get("proxy")
         if proxy is not None and (not isinstance(proxy, str) or urlsplit(proxy).scheme not in ("http", "https")):
-            raise _bad(bank_id, "proxy must be an http(s) URL")
+            raise read.bad("proxy must be an http(s) URL")
         return cls(base_url=base_url.rstrip("/"), proxy=proxy, submit_path=paths["submit_path"],
                    mailbox_path=paths["mailbox_path"], timeout=float(timeout),
                    auth=(user, password) if user is not None and password is not None else None,
@@ -389,7 +361,7 @@ class Iso20022HttpConnector(Connector):
 
     def __post_init__(self) -> None:
         self.config = HttpSettings.parse(self.bank_id, self.settings)
-        self._capabilities = capabilities_from(self.bank_id, self.settings)
+        self._capabilities = _reader(self.bank_id, self.settings).capabilities()
         state = None
         if self.config.state_dir is not None:
             state = self.config.state_dir / f"{_safe_name(self.bank_id)}.acknowledged.json"
