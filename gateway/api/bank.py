@@ -31,12 +31,12 @@ bp = Blueprint("bank", __name__)
 
 
 def _bank() -> tuple[str, str]:
-    """(bank id, client id) of the calling bank; a client that speaks for no bank sees nothing."""
+    """(bank id, client id) of the calling bank; a client that speaks for no bank sees nothing.
+    Read from the bank files (``[connector] client_id`` of the bank-api banks), without making
+    any bank's connector in the web process."""
     client_id = current_token().row.client_id
-    runtime = current_app.extensions[RUNTIME]
-    for bank in runtime.router.banks:
-        connector = runtime.connector(bank.id)
-        if isinstance(connector, BankApiConnector) and connector.client_id == client_id:
+    for bank in current_app.extensions[RUNTIME].router.banks:
+        if bank.connector_type == BankApiConnector.type and bank.connector_settings.get("client_id") == client_id:
             return bank.id, client_id
     raise NotFound("this client speaks for no bank with a bank-api connector", code="bank_not_found")
 

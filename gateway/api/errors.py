@@ -43,6 +43,8 @@ import re
 import uuid
 
 from flask import Flask, Response, current_app, json, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from gateway.api.idempotency import IdempotencyError, IdempotencyKeyReused
@@ -185,5 +187,12 @@ def install(app: Flask) -> None:
         return handle
 
     app.register_error_handler(GatewayError, failing(from_gateway_error))
+    # A unique key or a version check that lost a race at a flush in the middle of a request
+    # (two requests using one consent, one EndToEndId, one MsgId at once): the same 409 as when it
+    # happens at the commit (gateway.consent.storage), never a 500.
+    app.register_error_handler(StaleDataError, failing(lambda _exc: from_gateway_error(
+        ConcurrentUpdate("the record was changed by another request; retry"))))
+    app.register_error_handler(IntegrityError, failing(lambda _exc: from_gateway_error(
+        ConcurrentUpdate("another request stored the same thing at the same time; retry to see its result"))))
     app.register_error_handler(HTTPException, failing(from_http_exception))
     app.register_error_handler(Exception, failing(from_unexpected))

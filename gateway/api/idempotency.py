@@ -23,6 +23,7 @@ from flask import request
 
 from gateway.api.bodies import raw_body
 from gateway.consent import storage
+from gateway.consent.protect import current_token
 from gateway.domain.errors import GatewayError
 from gateway.persistence.repositories.idempotency import IdempotencyKeys
 
@@ -46,7 +47,11 @@ def idempotent(client_id: str, run: Callable[[], tuple[int, dict]]):
                                code="idempotency_key_missing")
     if not _KEY.fullmatch(key):
         raise IdempotencyError(f"{HEADER} must be 1 to 255 visible ASCII characters")
-    digest = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), raw_body()])).hexdigest()
+    # The consent a token is bound to is part of the request: the same key and body from two
+    # holders' tokens are two requests, never one holder's answer replayed to the other.
+    consent = (current_token().row.consent_id or "").encode()
+    digest = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), consent,
+                                         raw_body()])).hexdigest()
     keys = IdempotencyKeys(storage.session(), storage.clock())
     seen = keys.find(client_id, key)
     if seen is not None:

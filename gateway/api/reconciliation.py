@@ -1,6 +1,7 @@
 """``GET /reconciliation/exceptions``: what did not reconcile, for the calling wallet provider —
 entries nobody sent on its own accounts, its payments never booked, returns, amount mismatches,
-statement integrity findings on its accounts — each with its reason.  ``?open=false`` includes
+statement integrity findings on its accounts — each with its reason.  The wallet's own token
+(scope ``wallet``): a token bound to one holder's consent does not see the others'.  ``?open=false`` includes
 resolved ones."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ bp = Blueprint("reconciliation", __name__)
 
 
 @bp.get("/reconciliation/exceptions")
-@require_oauth((WALLET_SCOPE, "payments"))
+@require_oauth(WALLET_SCOPE)
 def exceptions():
     client_id = current_token().row.client_id
     own_accounts = select(ClientAccount.iban).where(ClientAccount.client_id == client_id)

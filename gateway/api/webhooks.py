@@ -22,7 +22,8 @@ from gateway.persistence.payment_models import WebhookSubscription
 from gateway.persistence.repositories.webhooks import Webhooks
 
 bp = Blueprint("webhooks", __name__)
-SCOPES = (WALLET_SCOPE, "payments", "consents")
+SCOPES = (WALLET_SCOPE, "consents")
+"""The client's own tokens; a token bound to one holder's consent cannot subscribe to every payment."""
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 

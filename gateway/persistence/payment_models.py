@@ -85,7 +85,8 @@ class ClientAccount(Base):
 class OutgoingMessage(Base):
     __tablename__ = "outgoing_messages"
     __table_args__ = (
-        UniqueConstraint("client_id", "message_id", name="uq_outgoing_messages_client_msgid"),
+        # The bank sees only the MsgId: unique per bank, so a bank's "duplicate" always means ours.
+        UniqueConstraint("bank_id", "message_id", name="uq_outgoing_messages_bank_msgid"),
         Index("ix_outgoing_messages_due", "status", "next_attempt_at"),
     )
 
@@ -128,6 +129,9 @@ class Payment(Base):
     __table_args__ = (
         UniqueConstraint("client_id", "end_to_end_id", name="uq_payments_client_e2e"),
         Index("ix_payments_message", "outgoing_message_id"),
+        Index("ix_payments_bank_msgid", "bank_id", "message_id"),  # every pain.002
+        Index("ix_payments_e2e", "end_to_end_id"),                 # returns
+        Index("ix_payments_creditor_iban", "creditor_iban"),       # credits on the wallet's accounts
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -184,7 +188,8 @@ class IdempotencyKey(Base):
 
 class InboundMessage(Base):
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("bank_id", "external_id", name="uq_inbound_messages_bank_external"),)
+    __table_args__ = (UniqueConstraint("bank_id", "external_id", name="uq_inbound_messages_bank_external"),
+                      Index("ix_inbound_messages_processed_at", "processed_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     bank_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -197,7 +202,7 @@ class InboundMessage(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(32))
-    """processed | invalid | ignored"""
+    """processed | invalid | failed (applying it raised: kept with the error for the operator)"""
     findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONValue)
 
 

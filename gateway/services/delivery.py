@@ -33,7 +33,7 @@ from gateway.persistence.payment_models import (
     OutgoingMessage,
     PaymentStatus,
 )
-from gateway.persistence.repositories.outbox import Outbox
+from gateway.persistence.repositories.outbox import CLAIM_BATCH, Outbox
 from gateway.persistence.repositories.payments import Payments
 from gateway.services import lifecycle
 from gateway.services.runtime import Runtime
@@ -56,13 +56,24 @@ class DispatchReport:
         return self.delivered + self.retried + self.refused
 
 
-def dispatch(database: Database, runtime: Runtime, *, worker: str, clock: Clock, limit: int = 10) -> DispatchReport:
+def dispatch(database: Database, runtime: Runtime, *, worker: str, clock: Clock,
+             limit: int = CLAIM_BATCH) -> DispatchReport:
+    """Claim up to ``limit`` due files (few: the lease must outlast sending all of them) and send
+    them.  After a bank turns out to be down, its other claimed files are given back untried, so
+    one pass never waits out the same dead bank's timeout twice."""
     report = DispatchReport()
     with database.transaction() as session:
         claimed = [(row.id, row.bank_id, OutgoingFile(row.message_id, row.message_type, row.body))
                    for row in Outbox(session, clock).claim_due(worker, limit=limit, bank_ids=runtime.push_banks())]
+    down: set[str] = set()
     for row_id, bank_id, outgoing in claimed:
+        if bank_id in down:
+            with database.transaction() as session:
+                Outbox(session, clock).unclaim(row_id, worker=worker)
+            continue
         outcome, detail, submission = _send(runtime, bank_id, outgoing)
+        if outcome == "unavailable":
+            down.add(bank_id)
         _record(database, clock, row_id, worker=worker, outcome=outcome, detail=detail,
                 bank_reference=submission.reference if submission else None)
         if outcome in ("delivered", "duplicate"):

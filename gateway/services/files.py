@@ -17,7 +17,9 @@ XPath of the uploaded file, like the validator's: the uploader reads XML.
 Then it is split per destination bank.  A file that goes to one bank in a
 version that bank takes is sent as the very bytes uploaded (the client's
 MsgId, their signature if any); otherwise each bank's part is rebuilt in the
-bank's preferred version under a MsgId derived from the client's.
+bank's preferred version under ``<MsgId>-P<n>``.  MsgIds are unique per bank (the bank
+sees nothing else), so where another client's file at that bank already has the MsgId, ours
+goes under a MsgId of the gateway's: the bank would otherwise take it for a duplicate.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from gateway.persistence.payment_models import OutgoingMessage
 from gateway.persistence.repositories import Consents
 from gateway.persistence.repositories.outbox import Outbox
 from gateway.routing import BankProfile
+from gateway.services import ids
 from gateway.services.operations import (
     Initiated,
     hold_reasons,
@@ -73,12 +76,14 @@ def submit_file(session: Session, clock: Clock, runtime: Runtime, *, client_id: 
                                             reason=f"payment file {batch.message_id} {transfer.end_to_end_id}")
     payments, messages = [], []
     for number, (bank, part) in enumerate(parts.items(), start=1):
-        if len(parts) == 1 and bank.accepts_pain001(declared):
+        if len(parts) == 1 and bank.accepts_pain001(declared) and not _taken_at(session, bank.id, batch.message_id):
             message_type, xml = declared, body
         else:
-            part = replace(part, message_id=_part_id(batch.message_id, number), number_of_transactions=None,
-                           control_sum=None)
-            _refuse_taken_part_id(session, client_id, part.message_id, batch.message_id)
+            part_id = _part_id(batch.message_id, number)
+            _refuse_taken_part_id(session, client_id, part_id, batch.message_id)
+            if _taken_at(session, bank.id, part_id):  # another client's file at this bank has it
+                part_id = ids.message_id(clock())
+            part = replace(part, message_id=part_id, number_of_transactions=None, control_sum=None)
             message_type = bank.preferred_pain001
             xml = build(part, message_type)
         held = hold_reasons(session, clock, runtime, part)
@@ -172,6 +177,13 @@ def _split(runtime: Runtime, batch: PaymentBatch) -> dict[BankProfile, PaymentBa
     for bank, part in parts.items():
         runtime.router.require(bank, part)
     return parts
+
+
+def _taken_at(session: Session, bank_id: str, message_id: str) -> bool:
+    """Whether a file with this MsgId already went to this bank (another client's: the bank would
+    take ours for a duplicate of it, so ours is sent under a MsgId of the gateway's)."""
+    return session.scalar(select(OutgoingMessage.id).where(OutgoingMessage.bank_id == bank_id,
+                                                           OutgoingMessage.message_id == message_id)) is not None
 
 
 def _refuse_taken_part_id(session: Session, client_id: str, part_id: str, message_id: str) -> None:

@@ -117,8 +117,20 @@ def interpret_stored(database: Database, row_id: str, *, clock: Clock) -> Interp
                 return interpret(session, clock, row)
         except ConcurrentUpdate:
             continue
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the worker's every pass
+            log.exception("inbound message %s could not be applied", row_id)
+            return _failed(database, row_id, clock, f"{type(exc).__name__}: {exc}"[:500])
     log.info("inbound message %s: payments changed under it %d times; left for the next pass", row_id, ATTEMPTS)
     return Interpreted(DEFERRED)
+
+
+def _failed(database: Database, row_id: str, clock: Clock, error: str) -> Interpreted:
+    """Record, in a transaction of its own, that applying the message failed: it is kept (raw, with
+    the error) for the operator and not retried on every pass."""
+    with database.transaction() as session:
+        row = InboundMessages(session, clock).get(row_id)
+        InboundMessages(session, clock).finish(row, outcome="failed", findings=[{"message": error}])
+    return Interpreted("failed", None, ({"message": error},))
 
 
 def interpret(session: Session, clock: Clock, row: InboundMessage) -> Interpreted:

@@ -174,8 +174,12 @@ def _previous(earlier: list[StatementSummary], current: StatementSummary) -> Sta
 def _payments_for(session: Session, bank_id: str, entries: list[BookedEntry], account: str) -> dict[str, Payment]:
     """Payments this statement may concern: sent to this bank from (or to) this account."""
     statuses = [PaymentStatus(s) for s in STATUSES]
-    query = select(Payment).where(Payment.bank_id == bank_id, Payment.status.in_(statuses),
-                                  (Payment.debtor_iban == account) | (Payment.creditor_iban == account))
+    # Debits: payments this bank was sent from the account.  Credits: payments into the account,
+    # whichever bank they were sent to (a top-up from the holder's bank into the wallet's collection
+    # account elsewhere).
+    query = select(Payment).where(Payment.status.in_(statuses),
+                                  ((Payment.bank_id == bank_id) & (Payment.debtor_iban == account))
+                                  | (Payment.creditor_iban == account))
     return {p.id: p for p in session.scalars(query)}
 
 

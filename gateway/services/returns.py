@@ -9,6 +9,7 @@ same fact seen again: the lifecycle ignores the second sighting.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from gateway.persistence.payment_models import Payment, PaymentStatus
 from gateway.services import lifecycle
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 def apply(session: Session, clock: Clock, bank_id: str, document: PaymentReturn) -> int:
@@ -33,7 +35,12 @@ def apply(session: Session, clock: Clock, bank_id: str, document: PaymentReturn)
                                       Payment.end_to_end_id == returned.original_end_to_end_id)
         if message_id:
             query = query.where(Payment.message_id == message_id)
-        for payment in session.scalars(query):
+        found = list(session.scalars(query.limit(2)))
+        if len(found) != 1:  # none, or an EndToEndId two clients used and no MsgId to tell them apart
+            log.warning("return %s of %s from %s matches %d payments; left to reconciliation",
+                        returned.return_id, returned.original_end_to_end_id, bank_id, len(found))
+            continue
+        for payment in found:
             code = returned.reason_code
             changed += lifecycle.move(session, clock, payment, PaymentStatus.RETURNED,
                                       source=f"pacs.004 {document.message_id} from {bank_id}",

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gateway.persistence.errors import ConsentNotActive
 from gateway.persistence.payment_models import OutgoingMessage, PaymentStatus
+from gateway.persistence.repositories import Consents
 from gateway.persistence.repositories.outbox import Outbox
 from gateway.persistence.repositories.payments import Payments
 from gateway.services import lifecycle
@@ -31,6 +33,11 @@ def _decide(session: Session, clock: Clock, payment_id: str, *, operator: str, r
     payment = Payments(session, clock).get(payment_id)
     outbox = Outbox(session, clock)
     message = outbox.get(payment.outgoing_message_id)
+    if release and payment.consent_id is not None:
+        consent = Consents(session, clock).get(payment.consent_id)
+        if not consent.is_active(clock()):  # no operator approves for a holder who withdrew
+            raise ConsentNotActive(f"the holder's consent {consent.id} is {consent.status.value} (or expired): "
+                                   "the payment cannot be released; reject it", code="consent_not_active")
     (outbox.release if release else outbox.cancel)(message, actor=actor, reason=reason)
     for each in Payments(session, clock).of_message(message.id):
         if release:

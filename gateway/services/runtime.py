@@ -8,12 +8,15 @@ hand them a router over two banks and a connector factory of its choosing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gateway.connectors.base import Connector
+from gateway.connectors.base import Connector, ConnectorError
 from gateway.routing import BankProfile, Router
 from gateway.services.risk import RiskRules
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,8 +33,17 @@ class Runtime:
         return self._connectors[bank_id]
 
     def push_banks(self) -> list[str]:
-        """Banks the gateway delivers to (the others fetch their files: bank-api)."""
-        return [bank.id for bank in self.router.banks if self.connector(bank.id).capabilities.delivery == "push"]
+        """Banks the gateway delivers to (the others fetch their files: bank-api).  A bank whose
+        connector cannot be made (a setting wrong, a secret's variable unset) is left out and
+        logged, so it stops only its own deliveries."""
+        banks = []
+        for bank in self.router.banks:
+            try:
+                if self.connector(bank.id).capabilities.delivery == "push":
+                    banks.append(bank.id)
+            except ConnectorError as exc:
+                log.error("bank %s is skipped: %s", bank.id, exc.message)
+        return banks
 
     def close(self) -> None:
         for connector in self._connectors.values():

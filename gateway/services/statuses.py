@@ -81,7 +81,9 @@ def _is_our_duplicate(session: Session, bank_id: str, report: StatusReport) -> b
         return False
     sent = session.scalar(select(OutgoingMessage).where(OutgoingMessage.bank_id == bank_id,
                                                         OutgoingMessage.message_id == report.original_message_id))
-    return sent is not None and sent.status == MessageStatus.DELIVERED
+    # MsgIds are unique per bank, so the bank already has *our* file: delivered, or being re-sent
+    # after a crash (still pending while the re-send's outcome is recorded).
+    return sent is not None and sent.status in (MessageStatus.DELIVERED, MessageStatus.PENDING)
 
 
 def _most_specific(payment: Payment, report: StatusReport, blocks, transactions):

@@ -56,7 +56,7 @@ def run_once(database: Database, runtime: Runtime, *, worker: str | None = None,
     """One pass; with ``statements_through``, also flag missing end-of-day statements up to that day."""
     worker = worker or default_worker_id()
     result = Pass()
-    sent = delivery.dispatch(database, runtime, worker=worker, clock=clock, limit=50)
+    sent = delivery.dispatch(database, runtime, worker=worker, clock=clock)
     result.delivered, result.retried, result.refused = sent.delivered, sent.retried, sent.refused
     for bank_id, message in sent.immediate:
         result.collected += inbound.store_and_interpret(database, bank_id, [message], clock=clock)

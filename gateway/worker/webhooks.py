@@ -25,7 +25,7 @@ import requests
 
 from gateway.persistence.db import Database
 from gateway.persistence.payment_models import WebhookDelivery
-from gateway.persistence.repositories.webhooks import Webhooks
+from gateway.persistence.repositories.webhooks import CLAIM_BATCH, Webhooks
 
 TIMEOUT = (3.05, 10)
 TOLERANCE_SECONDS = 300
@@ -41,7 +41,7 @@ def verify(secret: str, *, timestamp: int, body: bytes, signature: str, now: int
     return hmac.compare_digest(sign(secret, timestamp, body), signature) and abs(now - timestamp) <= TOLERANCE_SECONDS
 
 
-def deliver_due(database: Database, *, clock: Callable[[], datetime], limit: int = 50) -> int:
+def deliver_due(database: Database, *, clock: Callable[[], datetime], limit: int = CLAIM_BATCH) -> int:
     with database.transaction() as session:
         due = [(d.id, s.url, s.secret, d.payload) for d, s in Webhooks(session, clock).claim_due(limit=limit)]
     for delivery_id, url, secret, payload in due:

@@ -270,3 +270,35 @@ def test_long_msgids_that_differ_only_at_the_end_are_different_files(client, wal
         assert answer.status_code == 201, answer.json
         assert all(len(f["message_id"]) <= 35 for f in answer.json["files"])
     assert counts(app)["outbox"] == 4
+
+
+def test_two_clients_with_the_same_msgid_at_one_bank_are_two_files(client, wallet, app, clock):
+    """The bank sees only the MsgId.  If another client's file kept its MsgId, the bank would take
+    ours for a duplicate and our payments would never be booked; so ours goes under the gateway's."""
+    from datetime import timedelta
+
+    from gateway.consent import storage
+    from gateway.persistence.models import ClientKind
+    from gateway.persistence.repositories import BankAccounts, Clients, Consents, Holders
+    from gateway.services.files import submit_file
+
+    headers, _ = consent_token(client, app, wallet, clock, ibans=(ALICE_NL,))
+    assert upload(client, headers, pain001("SAME-1", [(ALICE_NL, [("MINE-1", "1.00")])])).status_code == 201
+    database = app.extensions[storage.DATABASE]
+    with database.transaction() as session:
+        other = Clients(session, clock).create(name="Other Wallet", kind=ClientKind.WALLET_PROVIDER,
+                                               redirect_uris=["https://other.example/cb"], scopes=["payments"],
+                                               actor="operator:test").client
+        alice = Holders(session, clock).find_by_username("alice")
+        account = next(a for a in BankAccounts(session, clock).for_holder(alice.id) if a.iban == ALICE_NL)
+        consent = Consents(session, clock).create(client_id=other.client_id, kind="payments", permissions=[],
+                                                  expires_at=clock.now + timedelta(hours=1), actor="operator:test",
+                                                  currency="EUR", max_amount_per_payment=Decimal("50.00"))
+        Consents(session, clock).authorise(consent, holder_id=alice.id, account_ids=[account.id], actor="holder:alice")
+        theirs = submit_file(session, clock, app.extensions["gateway.runtime"], client_id=other.client_id,
+                             consent=consent, body=pain001("SAME-1", [(ALICE_NL, [("THEIRS-1", "2.00")])]))
+    (message,) = theirs.messages
+    assert message.message_id != "SAME-1"  # a MsgId of the gateway's
+    assert work(app, clock).delivered == 2
+    booked = {p.end_to_end_id: p.message_id for p in sandbox(app).payments()}
+    assert booked == {"MINE-1": "SAME-1", "THEIRS-1": message.message_id}  # the bank booked both

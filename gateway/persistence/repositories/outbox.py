@@ -29,7 +29,9 @@ from gateway.persistence.payment_models import (
 )
 from gateway.persistence.repositories.audit import Repository, found
 
-LEASE = timedelta(seconds=120)
+LEASE = timedelta(seconds=600)
+"""Longer than a claimed batch can take to send (CLAIM_BATCH files, each at most its connector's timeout)."""
+CLAIM_BATCH = 10
 FIRST_RETRY = timedelta(seconds=5)
 MAX_RETRY = timedelta(minutes=15)
 
@@ -88,9 +90,12 @@ class Outbox(Repository):
         """Store one attempt's outcome: delivered/duplicate → delivered; refused → refused; else retry later."""
         now = self.clock()
         row.attempts += 1
-        row.claimed_until = row.claimed_by = None
+        if row.claimed_by == worker:  # a claim another worker took over (lease run out) stays its own
+            row.claimed_until = row.claimed_by = None
         self.session.add(DeliveryAttempt(outgoing_message_id=row.id, at=now, worker=worker, outcome=outcome,
                                          detail=detail))
+        if row.status != MessageStatus.PENDING:
+            return  # decided already (delivered by another worker's attempt): this attempt is history only
         if outcome in ("delivered", "duplicate"):
             row.status, row.delivered_at, row.last_error = MessageStatus.DELIVERED, now, None
             row.bank_reference = bank_reference or row.bank_reference
@@ -102,6 +107,13 @@ class Outbox(Repository):
         if row.status != MessageStatus.PENDING:
             self.audit("system", f"message.{row.status.value}", ("message", row.id), detail, worker=worker,
                        outcome=outcome, attempts=row.attempts)
+
+    def unclaim(self, row_id: str, *, worker: str) -> None:
+        """Give back a claim without an attempt (its bank turned out to be down this pass)."""
+        self.session.execute(update(OutgoingMessage)
+                             .where(OutgoingMessage.id == row_id, OutgoingMessage.claimed_by == worker)
+                             .values(claimed_until=None, claimed_by=None, version=OutgoingMessage.version + 1)
+                             .execution_options(synchronize_session=False))
 
     def release(self, row: OutgoingMessage, *, actor: str, reason: str) -> None:
         self._decide(row, MessageStatus.PENDING, actor=actor, reason=reason)

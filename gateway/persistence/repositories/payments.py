@@ -19,6 +19,8 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
+from gateway.domain.errors import InvalidInput
+from gateway.domain.rules import iban_problem
 from gateway.persistence.models import new_id
 from gateway.persistence.payment_models import (
     ClientAccount,
@@ -154,6 +156,9 @@ class ClientAccounts(Repository):
 
     def set(self, *, client_id: str, role: str, iban: str, currency: str, name: str, bic: str | None,
             actor: str) -> ClientAccount:
+        iban = iban.replace(" ", "").upper()  # as statements carry it, or nothing would ever match
+        if problem := iban_problem(iban):
+            raise InvalidInput(f"{iban}: {problem}", code="invalid_iban")
         row = self.session.scalar(select(ClientAccount).where(ClientAccount.client_id == client_id,
                                                               ClientAccount.role == role))
         if row is None:

@@ -18,8 +18,9 @@ from gateway.persistence.repositories.audit import Repository, found
 from gateway.persistence.repositories.outbox import backoff
 
 MAX_ATTEMPTS = 12
-LEASE = timedelta(seconds=60)
-"""How long a claimed delivery is a worker's: longer than one POST may take (gateway.worker.webhooks.TIMEOUT)."""
+LEASE = timedelta(seconds=300)
+"""How long claimed deliveries are a worker's: longer than a claimed batch (CLAIM_BATCH POSTs at gateway.worker.webhooks.TIMEOUT each) may take."""
+CLAIM_BATCH = 10
 
 
 class Webhooks(Repository):
@@ -59,7 +60,7 @@ class Webhooks(Repository):
         self.session.flush()
         return len(subscriptions)
 
-    def claim_due(self, *, limit: int = 50) -> list[tuple[WebhookDelivery, WebhookSubscription]]:
+    def claim_due(self, *, limit: int = CLAIM_BATCH) -> list[tuple[WebhookDelivery, WebhookSubscription]]:
         """Claim up to ``limit`` due deliveries for :data:`LEASE`; the caller commits before sending.
 
         The claim moves ``next_attempt_at`` past the lease with a conditional UPDATE checked by its

@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('bank_id', 'external_id', name='uq_inbound_messages_bank_external')
     )
     op.create_index(op.f('ix_inbound_messages_bank_id'), 'inbound_messages', ['bank_id'], unique=False)
+    op.create_index('ix_inbound_messages_processed_at', 'inbound_messages', ['processed_at'], unique=False)
     op.create_table('client_accounts',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('client_id', sa.String(length=64), nullable=False),
@@ -85,7 +86,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['oauth_clients.client_id'], name=op.f('fk_outgoing_messages_client_id_oauth_clients')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_messages')),
-    sa.UniqueConstraint('client_id', 'message_id', name='uq_outgoing_messages_client_msgid')
+    sa.UniqueConstraint('bank_id', 'message_id', name='uq_outgoing_messages_bank_msgid')
     )
     op.create_index(op.f('ix_outgoing_messages_bank_id'), 'outgoing_messages', ['bank_id'], unique=False)
     op.create_index(op.f('ix_outgoing_messages_client_id'), 'outgoing_messages', ['client_id'], unique=False)
@@ -168,6 +169,9 @@ def upgrade() -> None:
     op.create_index(op.f('ix_payments_consent_id'), 'payments', ['consent_id'], unique=False)
     op.create_index(op.f('ix_payments_debtor_iban'), 'payments', ['debtor_iban'], unique=False)
     op.create_index('ix_payments_message', 'payments', ['outgoing_message_id'], unique=False)
+    op.create_index('ix_payments_bank_msgid', 'payments', ['bank_id', 'message_id'], unique=False)
+    op.create_index('ix_payments_e2e', 'payments', ['end_to_end_id'], unique=False)
+    op.create_index('ix_payments_creditor_iban', 'payments', ['creditor_iban'], unique=False)
     op.create_index(op.f('ix_payments_status'), 'payments', ['status'], unique=False)
     op.create_table('webhook_deliveries',
     sa.Column('id', sa.String(length=32), nullable=False),
