@@ -33,10 +33,8 @@ from gateway.api import (
     validation,
     webhooks,
 )
-from gateway.config import ConfigError, Settings
-from gateway.persistence import migrate
-from gateway.persistence.db import Database
-from gateway.wiring import runtime_from
+from gateway.config import Settings
+from gateway.wiring import open_database, runtime_from
 
 BLUEPRINTS = (health.bp, validation.bp, docs.bp, payments.bp, files.bp, statements.bp, ledger.bp, webhooks.bp,
               reconciliation.bp, bank.bp, admin.bp)
@@ -66,19 +64,6 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     errors.install(app)
     headers.install(app)
     return app
-
-
-def open_database(settings: Settings) -> Database:
-    """The database, migrated on start in development; production must be migrated
-    explicitly (``gateway db upgrade``) and refuses to start on an older schema."""
-    database = Database(settings.database_url)  # creates var/ for the development SQLite file
-    if settings.profile == "development":
-        if not migrate.is_up_to_date(database.url):
-            migrate.upgrade(database.url)
-    elif not migrate.is_up_to_date(database.url):
-        raise ConfigError("the database is not at the current schema: run `gateway db upgrade` "
-                          "(with the same GATEWAY_DATABASE_URL) before starting the service")
-    return database
 
 
 __all__ = ["create_app"]

@@ -18,7 +18,6 @@ import sys
 
 from sqlalchemy import select
 
-from gateway.api import open_database
 from gateway.config import Settings
 from gateway.persistence.payment_models import (
     Payment,
@@ -29,6 +28,7 @@ from gateway.persistence.repositories.outbox import Outbox
 from gateway.persistence.repositories.payments import ClientAccounts, Payments
 from gateway.persistence.types import utcnow
 from gateway.services import review
+from gateway.wiring import open_database
 
 
 def add_parser(sub) -> None:

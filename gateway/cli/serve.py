@@ -13,9 +13,9 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
-from gateway.api import open_database
 from gateway.config import Settings
 from gateway.domain.errors import GatewayError
+from gateway.wiring import open_database
 
 SAMPLE = "examples/broken-pain.001.xml"
 

@@ -13,9 +13,8 @@ import logging
 import signal
 import threading
 
-from gateway.api import open_database
 from gateway.config import Settings
-from gateway.wiring import runtime_from
+from gateway.wiring import open_database, runtime_from
 from gateway.worker.loop import run_forever, run_once
 
 

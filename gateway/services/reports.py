@@ -73,6 +73,8 @@ def _ingest_statement(session: Session, clock: Clock, row: InboundMessage, repor
                        {"rule": finding.rule, "reason": finding.reason, "statement_id": statement.identification})
     if stored is None:  # the same statement again: reported above as a duplicate, nothing to re-apply
         return
+    if report.kind == ReportKind.STATEMENT:
+        _resolve_missing(session, clock, summary)
     entries = booked_entries(statement)
     _store_entries(session, stored, entries)
     payments = _payments_for(session, row.bank_id, entries, summary.account_id)
@@ -104,8 +106,22 @@ def flag_missing_statements(session: Session, clock: Clock, *, through: date) ->
         summaries = _summaries(session, bank_id, account, exclude=None)
         for finding in missing_statements(summaries, through=through):
             _exception(session, clock, INTEGRITY, account, finding.message, None, None,
-                       {"rule": finding.rule, "reason": finding.reason})
+                       {"rule": finding.rule, "reason": finding.reason, "date": finding.value})
     return session.scalar(select(func.count()).select_from(ReconciliationException)) - before
+
+
+def _resolve_missing(session: Session, clock: Clock, summary: StatementSummary) -> None:
+    """A statement that arrives late settles the 'missing end-of-day statement' of its days."""
+    if summary.from_date is None or summary.to_date is None:
+        return
+    query = select(ReconciliationException).where(
+        ReconciliationException.kind == INTEGRITY, ReconciliationException.account_iban == summary.account_id,
+        ReconciliationException.resolved_at.is_(None))
+    for row in session.scalars(query):
+        day = (row.details or {}).get("date")
+        if (row.details or {}).get("rule") == "reconcile.missing_statement" and day and \
+                summary.from_date.isoformat() <= day <= summary.to_date.isoformat():
+            row.resolved_at = clock()
 
 
 def _store(session: Session, clock: Clock, row: InboundMessage, kind: ReportKind, statement: Statement,

@@ -86,11 +86,13 @@ def run_forever(database: Database, runtime: Runtime, *, poll_seconds: float, st
     log.info("worker %s started", worker)
     checked: date | None = None
     while not stop.is_set():
-        yesterday = clock().date() - timedelta(days=1)
-        try:  # missing statements: checked once a day, through yesterday (today's comes tomorrow)
+        # Through the day before yesterday: banks send a day's statement in the night or the next
+        # morning, and a statement not there a day later is worth someone's attention.
+        through = clock().date() - timedelta(days=2)
+        try:  # missing statements: checked once a day
             done = run_once(database, runtime, worker=worker, clock=clock,
-                            statements_through=yesterday if checked != yesterday else None)
-            checked = yesterday
+                            statements_through=through if checked != through else None)
+            checked = through
         except Exception:  # keep the loop alive; the pass's transactions rolled back
             log.exception("worker pass failed; retrying after %s s", poll_seconds)
             done = Pass()

@@ -220,3 +220,6 @@ def test_a_missing_end_of_day_statement_is_flagged(client, wallet, app, clock, b
     missing = sorted(e["reason"] for e in found if e["kind"] == "statement_integrity")
     assert len(missing) == 2, found
     assert "2026-09-29" in missing[0] and "2026-09-30" in missing[1]
+    end_of_day(app, clock, bank, "2026-10-01")  # late, but they come: the exceptions are settled
+    found = client.get("/reconciliation/exceptions", headers=wallet_token(client, wallet)).json["exceptions"]
+    assert [e for e in found if e["kind"] == "statement_integrity"] == []

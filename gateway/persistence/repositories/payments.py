@@ -14,7 +14,6 @@ the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -105,16 +104,6 @@ class Payments(Repository):
     def of_message(self, outgoing_message_id: str) -> list[Payment]:
         query = select(Payment).where(Payment.outgoing_message_id == outgoing_message_id).order_by(Payment.id)
         return list(self.session.scalars(query))
-
-    def by_end_to_end_ids(self, message_id: str | None, end_to_end_ids: Iterable[str]) -> dict[str, Payment]:
-        """Payments of one pain.001 (its MsgId) by EndToEndId; without a MsgId, by EndToEndId alone."""
-        ids = list(end_to_end_ids)
-        if not ids:
-            return {}
-        query = select(Payment).where(Payment.end_to_end_id.in_(ids))
-        if message_id is not None:
-            query = query.where(Payment.message_id == message_id)
-        return {p.end_to_end_id: p for p in self.session.scalars(query)}
 
     def histories(self, payment_ids: list[str]) -> dict[str, list[PaymentEvent]]:
         """The histories of many payments in one query (a page of GET /payments)."""
