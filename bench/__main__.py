@@ -29,7 +29,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="camt.053 statement entries (default 200000, about 220 MB)")
     parser.add_argument("--big-gb", type=float, default=0.0, metavar="X",
                         help="also run the memory test on an X GB statement (default 0 = skip; 1.0 for the full run)")
-    parser.add_argument("--only", choices=("pain001", "camt053", "service"), help="run one workload only")
+    parser.add_argument("--only", choices=("pain001", "camt053", "service", "operations"),
+                        help="run one workload only")
+    parser.add_argument("--e2e-payments", type=int, default=500, metavar="N",
+                        help="operations: payments in the end-to-end run (default 500)")
     parser.add_argument("--repeat", type=int, metavar="R",
                         help="best of R for every run (default: 3 for the fast runs, "
                              "1 for camt053, pycamt and the big file, 2 for service)")
@@ -95,10 +98,14 @@ def main(argv: list[str] | None = None) -> int:
         from bench import service
         sections += service.run(seconds=args.load_seconds, repeat=args.repeat, postgres=not args.no_postgres,
                                 log=log)
+    if args.only in (None, "operations"):
+        from bench import operations
+        sections += operations.run(seconds=args.load_seconds, repeat=args.repeat, postgres=not args.no_postgres,
+                                   e2e_payments=args.e2e_payments, log=log)
     log("done")
 
     header = _header(args, load_at_start)
-    if args.only in (None, "service"):
+    if args.only in (None, "service", "operations"):
         header.insert(2, "service: " + ", ".join(f"{d} {_version(d)}" for d in
                                                  ("gunicorn", "Flask", "Authlib", "SQLAlchemy", "psycopg")))
     sys.stdout.write(render(header, sections))
