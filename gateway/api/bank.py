@@ -83,6 +83,7 @@ def acknowledge(file_id: str):
 @require_oauth(BANK_SCOPE)
 def post_message():
     bank_id, _ = _bank()
-    row, outcome = inbound.receive(storage.session(), storage.clock(), bank_id, xml_body())
+    row, outcome = inbound.receive(storage.session(), storage.clock(), bank_id, xml_body(),
+                                   router=current_app.extensions[RUNTIME].router)
     return {"id": row.id, "family": outcome.family, "message_type": row.message_type, "message_id": row.message_id,
             "outcome": outcome.outcome, "findings": list(outcome.findings)}, 201

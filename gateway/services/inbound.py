@@ -27,6 +27,7 @@ from gateway.persistence.db import Database
 from gateway.persistence.errors import ConcurrentUpdate
 from gateway.persistence.payment_models import InboundMessage
 from gateway.persistence.repositories.inbound import InboundMessages
+from gateway.routing import Router
 from gateway.services import reports, returns, statuses
 from gateway.services.runtime import Runtime
 
@@ -49,12 +50,13 @@ def collect(database: Database, runtime: Runtime, bank_id: str, *, clock: Clock)
     """Fetch what the bank has for us, store it, interpret it; the number of new messages."""
     connector = runtime.connector(bank_id)
     messages = list(connector.collect())
-    new = store_and_interpret(database, bank_id, messages, clock=clock)
+    new = store_and_interpret(database, bank_id, messages, clock=clock, router=runtime.router)
     connector.acknowledge([m.id for m in messages])
     return new
 
 
-def store_and_interpret(database: Database, bank_id: str, messages: Iterable[Incoming], *, clock: Clock) -> int:
+def store_and_interpret(database: Database, bank_id: str, messages: Iterable[Incoming], *, clock: Clock,
+                        router: Router | None = None) -> int:
     new_rows = []
     for message in messages:
         with database.transaction() as session:
@@ -63,11 +65,12 @@ def store_and_interpret(database: Database, bank_id: str, messages: Iterable[Inc
             if is_new:
                 new_rows.append(row.id)
     for row_id in new_rows:
-        interpret_stored(database, row_id, clock=clock)
+        interpret_stored(database, row_id, clock=clock, router=router)
     return len(new_rows)
 
 
-def receive(session: Session, clock: Clock, bank_id: str, body: bytes) -> tuple[InboundMessage, Interpreted]:
+def receive(session: Session, clock: Clock, bank_id: str, body: bytes, *,
+            router: Router | None = None) -> tuple[InboundMessage, Interpreted]:
     """A message a bank posts itself (bank-api): validated on arrival like any file (XSD and
     rules; an invalid one is refused with its findings and not stored), then stored and applied
     in the caller's transaction.  Posting the same bytes again is answered with the first outcome."""
@@ -82,7 +85,7 @@ def receive(session: Session, clock: Clock, bank_id: str, body: bytes) -> tuple[
                                                         body=body)
     if not is_new:
         return row, Interpreted(row.outcome or "processed", row.family)
-    return row, interpret(session, clock, row)
+    return row, interpret(session, clock, row, router=router)
 
 
 def _identity(message: Incoming) -> str:
@@ -92,15 +95,15 @@ def _identity(message: Incoming) -> str:
     return f"{message.id[:180]}#{hashlib.sha256(message.body).hexdigest()[:32]}"
 
 
-def interpret_pending(database: Database, *, clock: Clock, limit: int = 100) -> int:
+def interpret_pending(database: Database, *, clock: Clock, limit: int = 100, router: Router | None = None) -> int:
     """Interpret rows a crash (or a deferral, see ``interpret_stored``) left unprocessed; the
     number interpreted now."""
     with database.transaction() as session:
         pending = [row.id for row in InboundMessages(session, clock).unprocessed(limit=limit)]
-    return sum(interpret_stored(database, row_id, clock=clock).outcome != DEFERRED for row_id in pending)
+    return sum(interpret_stored(database, row_id, clock=clock, router=router).outcome != DEFERRED for row_id in pending)
 
 
-def interpret_stored(database: Database, row_id: str, *, clock: Clock) -> Interpreted:
+def interpret_stored(database: Database, row_id: str, *, clock: Clock, router: Router | None = None) -> Interpreted:
     """Interpret one stored message in its own transaction.
 
     Workers run side by side: two messages about one payment (its pain.002 and its camt.054)
@@ -114,7 +117,7 @@ def interpret_stored(database: Database, row_id: str, *, clock: Clock) -> Interp
                 row = InboundMessages(session, clock).get(row_id, lock=True)  # a worker at it: wait, then look
                 if row.processed_at is not None:
                     return Interpreted(row.outcome or "processed", row.family)
-                return interpret(session, clock, row)
+                return interpret(session, clock, row, router=router)
         except ConcurrentUpdate:
             continue
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the worker's every pass
@@ -133,7 +136,8 @@ def _failed(database: Database, row_id: str, clock: Clock, error: str) -> Interp
     return Interpreted("failed", None, ({"message": error},))
 
 
-def interpret(session: Session, clock: Clock, row: InboundMessage) -> Interpreted:
+def interpret(session: Session, clock: Clock, row: InboundMessage, *, router: Router | None = None) -> Interpreted:
+    """``router`` (the banks) lets statements be checked against the bank that sends them."""
     """Read one stored message and apply it (statuses, returns, statements); record the outcome."""
     repo = InboundMessages(session, clock)
     try:
@@ -160,7 +164,7 @@ def interpret(session: Session, clock: Clock, row: InboundMessage) -> Interprete
         returns.apply(session, clock, row.bank_id, document)
     else:
         assert isinstance(document, Report)
-        reports.ingest(session, clock, row, document)
+        reports.ingest(session, clock, row, document, router=router)
     warnings = [f.to_dict() for f in parsed.findings]
     repo.finish(row, outcome="processed", family=family, message_type=message_type, message_id=message_id,
                 findings=warnings)

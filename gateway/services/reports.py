@@ -25,6 +25,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from gateway.domain.money import Money, amount_text
+from gateway.domain.parties import Account
 from gateway.domain.reasons import describe
 from gateway.domain.reconciliation import (
     BookedEntry,
@@ -39,6 +40,7 @@ from gateway.domain.reconciliation import (
     reconcile,
     summary_of,
 )
+from gateway.domain.reconciliation.booked import account_id
 from gateway.domain.reconciliation.sent import STATUSES
 from gateway.domain.statements import Report, ReportKind, Statement
 from gateway.persistence.payment_models import (
@@ -49,15 +51,32 @@ from gateway.persistence.payment_models import (
     StoredEntry,
     StoredStatement,
 )
+from gateway.routing import NoRoute, Router
 from gateway.services import lifecycle
 
 Clock = Callable[[], datetime]
 INTEGRITY = "statement_integrity"
 
 
-def ingest(session: Session, clock: Clock, row: InboundMessage, report: Report) -> None:
+def ingest(session: Session, clock: Clock, row: InboundMessage, report: Report, *,
+           router: Router | None = None) -> None:
+    """With ``router``, a statement of an account the sending bank does not serve is not stored
+    (a bank speaks for its own accounts only) but recorded as an exception."""
     for index, statement in enumerate(report.statements):
+        account = account_id(statement.account)
+        if router is not None and not _serves(router, row.bank_id, account):
+            _exception(session, clock, INTEGRITY, account, f"{report.kind.value} {statement.identification} from "
+                       f"{row.bank_id} is about {account}, an account that bank does not serve; not stored",
+                       None, None, {"rule": "reconcile.foreign_account", "bank": row.bank_id})
+            continue
         _ingest_statement(session, clock, row, report, statement, index)
+
+
+def _serves(router: Router, bank_id: str, account: str) -> bool:
+    try:
+        return router.route(Account(iban=account)).id == bank_id
+    except NoRoute:
+        return False
 
 
 def _ingest_statement(session: Session, clock: Clock, row: InboundMessage, report: Report, statement: Statement,

@@ -59,7 +59,8 @@ def run_once(database: Database, runtime: Runtime, *, worker: str | None = None,
     sent = delivery.dispatch(database, runtime, worker=worker, clock=clock)
     result.delivered, result.retried, result.refused = sent.delivered, sent.retried, sent.refused
     for bank_id, message in sent.immediate:
-        result.collected += inbound.store_and_interpret(database, bank_id, [message], clock=clock)
+        result.collected += inbound.store_and_interpret(database, bank_id, [message], clock=clock,
+                                                        router=runtime.router)
     if collect:
         for bank in runtime.router.banks:
             try:
@@ -67,7 +68,7 @@ def run_once(database: Database, runtime: Runtime, *, worker: str | None = None,
             except ConnectorError as exc:
                 result.problems.append(f"{bank.id}: {exc.message}")
                 log.warning("collecting from %s failed: %s", bank.id, exc.message)
-    result.interpreted = inbound.interpret_pending(database, clock=clock)
+    result.interpreted = inbound.interpret_pending(database, clock=clock, router=runtime.router)
     result.webhooks = webhooks.deliver_due(database, clock=clock)
     try:
         with database.transaction() as session:

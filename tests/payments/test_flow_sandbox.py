@@ -98,3 +98,35 @@ def test_the_banks_refusals_reach_the_payment_with_their_reason(client, wallet, 
     assert client.get(f"/payments/{closed.json['payments'][0]['id']}", headers=headers).status_code == 404
     assert (seen["closed"]["status"], seen["closed"]["reason"]["code"]) == ("rejected", "AC04")
     assert (seen["too_much"]["status"], seen["too_much"]["reason"]["code"]) == ("rejected", "AM04")
+
+
+def test_a_bank_speaks_only_for_its_own_accounts(app, clock):
+    """A statement about an account another bank holds is not stored (a bank could otherwise write
+    into any holder's transactions), and the attempt is visible as an exception."""
+    from sqlalchemy import func, select
+
+    from gateway.connectors.base import InboundMessage
+    from gateway.consent import storage
+    from gateway.domain.ledger import Booking, Ledger, statement_from_ledger
+    from gateway.domain.parties import Account
+    from gateway.iso20022 import build
+    from gateway.persistence.payment_models import ReconciliationException, StoredStatement
+    from gateway.services.inbound import store_and_interpret
+
+    def statement(iban: str) -> bytes:
+        ledger = Ledger(account=Account(iban=iban, currency="EUR"), currency="EUR",
+                        date=clock.now.date(), opening_balance=Decimal("100.00"),
+                        bookings=(Booking(amount=Decimal("1.00"), credit_debit="CRDT", reference="X-1"),),
+                        message_id=f"STMT-{iban}")
+        return build(statement_from_ledger(ledger), "camt.053.001.08")
+
+    database, router = app.extensions[storage.DATABASE], app.extensions["gateway.runtime"].router
+    store_and_interpret(database, "sandbox", [InboundMessage("own", statement("NL91ABNA0417164300")),
+                                              InboundMessage("foreign", statement(MERCHANT))],
+                        clock=clock, router=router)
+    with database.transaction() as session:
+        stored = sorted(session.scalars(select(StoredStatement.account_iban)))
+        foreign = session.scalar(select(func.count()).select_from(ReconciliationException)
+                                 .where(ReconciliationException.account_iban == MERCHANT))
+    assert stored == ["NL91ABNA0417164300"]  # the sandbox holds ABNA accounts, not ING's
+    assert foreign == 1
