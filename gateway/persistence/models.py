@@ -55,8 +55,11 @@ NAMING_CONVENTION = {
 
 
 def new_id() -> str:
-    """A random, URL-safe, unguessable identifier (128 bits)."""
-    return secrets.token_urlsafe(16)
+    """A random, URL-safe, unguessable identifier (128 bits), never starting with ``-``: ids are
+    typed as command-line arguments (``gateway clients disable ID``), where a leading dash would
+    be taken for an option."""
+    value = secrets.token_urlsafe(16)
+    return "x" + value[1:] if value.startswith("-") else value
 
 
 class ClientKind(StrEnum):

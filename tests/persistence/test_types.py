@@ -82,3 +82,14 @@ def test_a_consent_refuses_limits_that_are_not_positive_decimals(db, world, cloc
     with pytest.raises(InvalidInput) as refused:
         new_consent(db, world, clock, currency="EUR", max_total_amount=amount)
     assert refused.value.code == "invalid_amount"
+
+
+def test_ids_never_start_with_a_dash_so_the_command_line_takes_them(monkeypatch):
+    import secrets
+
+    from gateway.persistence import models
+
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: "-" + "A" * 21)
+    assert models.new_id() == "x" + "A" * 21
+    monkeypatch.undo()
+    assert not any(models.new_id().startswith("-") for _ in range(2000))
