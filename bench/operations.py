@@ -40,7 +40,7 @@ from bench.service import (
     Workload,
     _clean_env,
     _lua_string,
-    _row,
+    measured_rows,
     basic_auth,
     postgres_backend,
     request,
@@ -222,18 +222,7 @@ def run(*, seconds: float = 4.0, repeat: int | None = None, postgres: bool = Tru
             workloads.append(Workload(f"pay-{backend.name.lower()}", f"POST /operations/pay ({backend.name})",
                                       gateway, "POST", "/operations/pay", {"Content-Type": "application/json"},
                                       json.dumps(PAY).encode(), refresh=fresh_token))
-        loads: dict[str, list[Load]] = {w.key: [] for w in workloads}
-        failures: dict[str, str] = {}
-        for r in range(repeat):
-            for w in workloads:
-                if w.key in failures:
-                    continue
-                log(f"operations: {w.key} run {r + 1}/{repeat} ({seconds:.0f} s)")
-                try:
-                    loads[w.key].append(measure(w, seconds))
-                except Exception as exc:  # noqa: BLE001
-                    failures[w.key] = describe(exc)
-        rows += [_row(w.key, w.label, loads[w.key], failures.get(w.key)) for w in workloads]
+        rows += measured_rows("operations", workloads, repeat, seconds, measure, log)
         for server in servers:
             server.stop()
         servers.clear()

@@ -646,6 +646,24 @@ def in_process(backend: Backend, consent_id: str, log: Callable[[str], None]) ->
 
 # ------------------------------------------------------------------ the benchmark
 
+def measured_rows(name: str, workloads: list[Workload], repeat: int, seconds: float,
+                  measure: Callable[[Workload, float], Load], log: Callable[[str], None]) -> list[Row]:
+    """Best of ``repeat`` load runs per workload, interleaved so that a slow moment of the machine
+    hits every workload alike; a workload that fails is a row saying why, not an abort."""
+    loads: dict[str, list[Load]] = {w.key: [] for w in workloads}
+    failures: dict[str, str] = {}
+    for r in range(repeat):
+        for w in workloads:
+            if w.key in failures:
+                continue
+            log(f"{name}: {w.key} run {r + 1}/{repeat} ({seconds:.0f} s)")
+            try:
+                loads[w.key].append(measure(w, seconds))
+            except Exception as exc:  # noqa: BLE001
+                failures[w.key] = describe(exc)
+    return [_row(w.key, w.label, loads[w.key], failures.get(w.key)) for w in workloads]
+
+
 def _row(key: str, label: str, loads: list[Load] | None, error: str | None = None) -> Row:
     if error is not None or not loads:
         return Row(key, label, Measurement(status="error", note=error or "no run"), 1, "req")
@@ -714,18 +732,7 @@ def run(*, seconds: float = 4.0, repeat: int | None = None, postgres: bool = Tru
                          f"/consents/{consent_id}", {}, refresh=fresh_token),
             ]
 
-        loads: dict[str, list[Load]] = {w.key: [] for w in workloads}
-        failures: dict[str, str] = {}
-        for r in range(repeat):  # interleaved, so a slow moment hits every workload alike
-            for w in workloads:
-                if w.key in failures:
-                    continue
-                log(f"service: {w.key} run {r + 1}/{repeat} ({seconds:.0f} s)")
-                try:
-                    loads[w.key].append(measure_load(w, seconds))
-                except Exception as exc:  # noqa: BLE001
-                    failures[w.key] = describe(exc)
-        rows += [_row(w.key, w.label, loads[w.key], failures.get(w.key)) for w in workloads]
+        rows += measured_rows("service", workloads, repeat, seconds, measure_load, log)
 
         section = Section("Service: gateway serve under load, 127.0.0.1",
                           f"{WORKERS} sync gunicorn workers per server, {CONNECTIONS} connections, "
