@@ -19,13 +19,12 @@ database is ignored, never trusted).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyotp
 
+from gateway.files import write_atomic
 from gateway.persistence.db import Database
 from gateway.persistence.errors import AlreadyExists
 from gateway.persistence.models import AuthMethod, ClientKind
@@ -199,13 +198,4 @@ def write_secrets_file(path: Path, data: DemoData) -> None:
         "redirect_uris": data.redirect_uris,
         "scopes": data.scopes,
     }
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".demo-client-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(content, out, indent=2)
-            out.write("\n")
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, (json.dumps(content, indent=2) + "\n").encode("utf-8"), mode=0o600)

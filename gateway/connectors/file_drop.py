@@ -78,6 +78,7 @@ from gateway.connectors.base import (
 )
 from gateway.connectors.settings import SettingsReader
 from gateway.domain.errors import InvalidInput
+from gateway.files import fsync_dir
 from gateway.iso20022 import xmlsafe
 from gateway.iso20022.identify import sniff_message
 
@@ -185,7 +186,7 @@ class FileDropConnector(Connector):
                 if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
                     raise
                 os.replace(temporary, final)  # a file system without hard links: still atomic
-            _fsync_dir(folder)
+            fsync_dir(folder)
         except OSError as exc:
             raise BankUnavailable(f"bank {self.bank_id}: cannot write {name} into {folder}: "
                                   f"{exc.strerror or exc}", code="bank_folder_unavailable") from None
@@ -264,8 +265,8 @@ class FileDropConnector(Connector):
                 if not source.is_file():
                     continue
                 _move(source, processed)
-            _fsync_dir(processed)
-            _fsync_dir(inbound)
+            fsync_dir(processed)
+            fsync_dir(inbound)
         except OSError as exc:
             raise BankUnavailable(f"bank {self.bank_id}: cannot move acknowledged files into {processed}: "
                                   f"{exc.strerror or exc}", code="bank_folder_unavailable") from None
@@ -314,11 +315,3 @@ def _copy_or_rename(source: Path, target: Path, *, cross_device: bool) -> None:
         os.fsync(handle.fileno())
     os.replace(temporary, target)
     os.unlink(source)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

