@@ -35,11 +35,11 @@ from gateway.mapping.operations import (
     validate_request,
 )
 from gateway.persistence.errors import AlreadyExists
-from gateway.persistence.models import Consent, OAuthClient
+from gateway.persistence.models import Consent
 from gateway.persistence.payment_models import OutgoingMessage, Payment, PaymentStatus
 from gateway.persistence.repositories import Consents
 from gateway.persistence.repositories.outbox import Outbox
-from gateway.persistence.repositories.payments import ClientAccounts, Payments
+from gateway.persistence.repositories.payments import ClientAccounts, Payments, Wallet
 from gateway.routing import BankProfile
 from gateway.services import ids
 from gateway.services.risk import DailyUse
@@ -59,8 +59,8 @@ class Initiated:
 def initiate(session: Session, clock: Clock, runtime: Runtime, *, client_id: str, consent: Consent | None,
              operation: str, body: Mapping) -> Initiated:
     validate_request(operation, body)
-    client = session.get(OAuthClient, client_id)
-    context = OperationContext(wallet=_wallet_endpoints(session, client_id),
+    wallet = ClientAccounts(session).wallet(client_id)
+    context = OperationContext(wallet=_wallet_endpoints(wallet),
                                consent_accounts=_consent_endpoints(consent), today=clock().date())
     minted: set[str] = set()
     planned = plan(operation, body, context, new_end_to_end_id=lambda: _remember(minted, ids.end_to_end_id()))
@@ -75,7 +75,7 @@ def initiate(session: Session, clock: Clock, runtime: Runtime, *, client_id: str
         now = clock()
         message_id = ids.message_id(now)
         batch = assemble(parts, message_id=message_id, created_at=now,
-                         initiating_party=Party(name=client.name if client else client_id),
+                         initiating_party=Party(name=wallet.name),
                          new_payment_information_id=ids.block_ids(message_id), sepa=bank.is_sepa)
         try:
             runtime.router.require(bank, batch)
@@ -130,10 +130,10 @@ def _remember(minted: set[str], value: str) -> str:
     return value
 
 
-def _wallet_endpoints(session: Session, client_id: str) -> dict[str, Endpoint]:
+def _wallet_endpoints(wallet: Wallet) -> dict[str, Endpoint]:
     return {row.role.value: Endpoint(Party(name=row.name), Account(iban=row.iban, currency=row.currency),
                                      Agent(bic=row.bic))
-            for row in ClientAccounts(session).for_client(client_id)}
+            for row in wallet.accounts}
 
 
 def _consent_endpoints(consent: Consent | None) -> tuple[Endpoint, ...]:

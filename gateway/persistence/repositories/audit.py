@@ -19,6 +19,7 @@ from gateway.persistence.models import (
     OAuthClient,
     Token,
 )
+from gateway.persistence.prepared import PreparedInsert
 from gateway.persistence.types import utcnow
 
 Clock = Callable[[], datetime]
@@ -27,6 +28,8 @@ _ACTOR = re.compile(r"system|(client|holder|operator):\S{1,180}")
 _SUBJECTS: dict[type, tuple[str, str]] = {OAuthClient: ("client", "client_id"), AccountHolder: ("holder", "id"),
                                           BankAccount: ("bank_account", "id"), Consent: ("consent", "id"),
                                           Token: ("token", "id")}
+_INSERT = PreparedInsert(AuditEvent.__table__, ["at", "actor", "action", "subject_type", "subject_id", "reason",
+                                                 "details"])
 
 
 class Repository:
@@ -54,14 +57,14 @@ class AuditLog(Repository):
         return event
 
     def append_many(self, events: list[dict[str, Any]]) -> None:
-        """Many events in one multi-row INSERT (a bulk payout's payments); same checks as ``append``."""
+        """Many events in one prepared INSERT (a bulk payout's payments); same checks as ``append``.
+        Each event gives actor, action, subject_type and subject_id; reason and details are optional."""
         for event in events:
             if not _ACTOR.fullmatch(event["actor"]):
                 raise ValueError(f"actor {event['actor']!r} is not 'system' or '<client|holder|operator>:<id>'")
         if events:
             at = self.clock()
-            self.session.connection().execute(AuditEvent.__table__.insert(),
-                                              [{"at": at, "reason": None, "details": None, **e} for e in events])
+            _INSERT.execute(self.session.connection(), [{"at": at, "reason": None, "details": None, **e} for e in events])
 
     def entries(self, *, subject_type: str | None = None, subject_id: str | None = None,
                 action: str | None = None, limit: int = 1000) -> list[AuditEvent]:

@@ -7,25 +7,45 @@ the primary key and the loser's transaction rolls back (nothing sent twice).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.persistence.errors import ConcurrentUpdate
 from gateway.persistence.payment_models import IdempotencyKey
+from gateway.persistence.prepared import PreparedInsert, PreparedRead
 from gateway.persistence.repositories.audit import Repository
+
+_KEYS = IdempotencyKey.__table__
+_FIND = PreparedRead(select(_KEYS.c.request_sha256, _KEYS.c.status_code, _KEYS.c.response)
+                     .where(_KEYS.c.client_id == bindparam("client_id"), _KEYS.c.key == bindparam("key")))
+_INSERT = PreparedInsert(_KEYS, ["client_id", "key", "request_sha256", "status_code", "response", "created_at"])
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The first answer given to a key, and the digest of the request it answered."""
+
+    request_sha256: str
+    status_code: int
+    response: dict[str, Any]
 
 
 class IdempotencyKeys(Repository):
-    def find(self, client_id: str, key: str) -> IdempotencyKey | None:
-        return self.session.get(IdempotencyKey, (client_id, key))
+    """Prepared statements (gateway.persistence.prepared): both run on every request that moves money."""
+
+    def find(self, client_id: str, key: str) -> Answer | None:
+        rows = _FIND.rows(self.session.connection(), {"client_id": client_id, "key": key})
+        return Answer(*rows[0]) if rows else None
 
     def remember(self, *, client_id: str, key: str, request_sha256: str, status_code: int,
                  response: dict[str, Any]) -> None:
-        self.session.add(IdempotencyKey(client_id=client_id, key=key, request_sha256=request_sha256,
-                                        status_code=status_code, response=response, created_at=self.clock()))
+        row = {"client_id": client_id, "key": key, "request_sha256": request_sha256, "status_code": status_code,
+               "response": response, "created_at": self.clock()}
         try:
-            self.session.flush()
+            _INSERT.execute(self.session.connection(), [row])
         except IntegrityError:  # another request with this key committed first
             raise ConcurrentUpdate(f"another request with the Idempotency-Key {key!r} was handled at the same "
                                    "time; repeat this one to get its answer") from None

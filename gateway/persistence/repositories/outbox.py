@@ -27,7 +27,8 @@ from gateway.persistence.payment_models import (
     MessageStatus,
     OutgoingMessage,
 )
-from gateway.persistence.repositories.audit import Repository, found
+from gateway.persistence.prepared import PreparedInsert
+from gateway.persistence.repositories.audit import AuditLog, Repository, found
 
 LEASE = timedelta(seconds=600)
 """Longer than a claimed batch can take to send (CLAIM_BATCH files, each at most its connector's timeout)."""
@@ -41,17 +42,26 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
 
 
+_INSERT = PreparedInsert(OutgoingMessage.__table__, [c.key for c in OutgoingMessage.__table__.columns])
+
+
 class Outbox(Repository):
     def add(self, *, client_id: str, bank_id: str, message_type: str, message_id: str, body: bytes, sha256: str,
             held: list[str] | None, actor: str) -> OutgoingMessage:
+        """Insert a message to send (one prepared INSERT, with its audit event: this runs on every
+        accepted operation).  The row comes back detached, for the answer; read it again to change it."""
+        now = self.clock()
         status = MessageStatus.HELD if held else MessageStatus.PENDING
         row = OutgoingMessage(id=new_id(), client_id=client_id, bank_id=bank_id, message_type=message_type,
                               message_id=message_id, body=body, sha256=sha256, status=status,
-                              hold_reasons=held or None, attempts=0, next_attempt_at=self.clock(),
-                              created_at=self.clock())
-        self.session.add(row)
-        self.audit(actor, f"message.{status.value}", ("message", row.id), "; ".join(held or []) or None,
-                   bank=bank_id, message_id=message_id, message_type=message_type)
+                              hold_reasons=held or None, attempts=0, next_attempt_at=now, claimed_until=None,
+                              claimed_by=None, last_error=None, bank_reference=None, created_at=now,
+                              delivered_at=None, version=1)
+        _INSERT.execute(self.session.connection(), [{name: getattr(row, name) for name in _INSERT.columns}])
+        AuditLog(self.session, self.clock).append_many([{
+            "actor": actor, "action": f"message.{status.value}", "subject_type": "message", "subject_id": row.id,
+            "reason": "; ".join(held or []) or None,
+            "details": {"bank": bank_id, "message_id": message_id, "message_type": message_type}}])
         return row
 
     def get(self, row_id: str) -> OutgoingMessage:

@@ -14,19 +14,22 @@ the caller's transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.rules import iban_problem
-from gateway.persistence.models import new_id
+from gateway.persistence.models import OAuthClient, new_id
 from gateway.persistence.payment_models import (
+    AccountRole,
     ClientAccount,
     Payment,
     PaymentEvent,
     PaymentStatus,
 )
+from gateway.persistence.prepared import PreparedInsert, PreparedRead
 from gateway.persistence.repositories.audit import AuditLog, Repository, found
 
 _S = PaymentStatus
@@ -44,23 +47,26 @@ def allowed(current: PaymentStatus, new: PaymentStatus) -> bool:
         return current in (_S.SENT, _S.PENDING, _S.ACCEPTED, _S.BOOKED)
     return PROGRESS.index(new) > PROGRESS.index(current)
 
+_INSERT = PreparedInsert(Payment.__table__, [c.key for c in Payment.__table__.columns])
+_INSERT_EVENT = PreparedInsert(PaymentEvent.__table__, ["payment_id", "at", "status", "reason_code", "reason_text",
+                                                        "source"])
+
 
 class Payments(Repository):
     def add_many(self, payments: list[Payment], *, actor: str, source: str) -> list[Payment]:
-        """Insert new payments with their first history and audit events: three multi-row INSERTs
-        for a whole bulk payout rather than three ORM objects per payment (a 10,000-payment payout
-        is one request).  The payments come back detached, for the answer; read them again to
-        change them."""
+        """Insert new payments with their first history and audit events: three prepared INSERTs
+        (executemany) for a whole bulk payout rather than three ORM objects per payment (a
+        10,000-payment payout is one request).  The payments come back detached, for the answer;
+        read them again to change them."""
         now = self.clock()
         for payment in payments:
             payment.id = payment.id or new_id()
             payment.created_at = payment.updated_at = now
             payment.version = 1
-        columns = [c.key for c in Payment.__table__.columns]
-        self.session.flush()  # what the payments point at (their file) goes in first
-        connection = self.session.connection()  # Core: no ORM bookkeeping for rows nobody reads back here
-        connection.execute(Payment.__table__.insert(), [{c: getattr(p, c) for c in columns} for p in payments])
-        connection.execute(PaymentEvent.__table__.insert(), [
+        self.session.flush()  # ORM changes made before (a consent's use) go in first
+        connection = self.session.connection()
+        _INSERT.execute(connection, [{c: getattr(p, c) for c in _INSERT.columns} for p in payments])
+        _INSERT_EVENT.execute(connection, [
             {"payment_id": p.id, "at": now, "status": p.status.value, "reason_code": p.reason_code,
              "reason_text": p.reason_text, "source": source[:200]} for p in payments])
         AuditLog(self.session, self.clock).append_many([
@@ -161,4 +167,35 @@ class ClientAccounts(Repository):
     def for_client(self, client_id: str) -> list[ClientAccount]:
         query = select(ClientAccount).where(ClientAccount.client_id == client_id).order_by(ClientAccount.role)
         return list(self.session.scalars(query))
+
+    def wallet(self, client_id: str) -> Wallet:
+        """The client's name and own accounts in one prepared statement (every operation needs them)."""
+        rows = _WALLET.rows(self.session.connection(), {"client_id": client_id})
+        return Wallet(name=rows[0][0] if rows else client_id,
+                      accounts=tuple(WalletAccount(*row[1:]) for row in rows if row[1] is not None))
+
+
+@dataclass(frozen=True, slots=True)
+class WalletAccount:
+    role: AccountRole
+    iban: str
+    bic: str | None
+    currency: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    """A wallet provider as its operations name it: the initiating party, and its own accounts."""
+
+    name: str
+    accounts: tuple[WalletAccount, ...]
+
+
+_clients, _accounts = OAuthClient.__table__, ClientAccount.__table__
+_WALLET = PreparedRead(
+    select(_clients.c.name, *(_accounts.c[name] for name in WalletAccount.__slots__))
+    .select_from(_clients.outerjoin(_accounts, _accounts.c.client_id == _clients.c.client_id))
+    .where(_clients.c.client_id == bindparam("client_id"))
+    .order_by(_accounts.c.role))
 

@@ -15,11 +15,8 @@ repositories as before.
   *if the token's client created it*, plus the consent's accounts: one statement (outer
   joins), whatever the answer.  Another client's consent reads as no consent.
 
-The second runs as a :class:`PreparedRead`: compiled once per dialect and executed on the
-DBAPI connection itself, its values converted by the columns' own SQLAlchemy types (the
-processors SQLAlchemy would apply), but without SQLAlchemy's per-execution work (cache key,
-execution context, result metadata from the cursor description, which on psycopg builds an
-object per column on every call).  That halves the time of the statement.
+The second runs as a :class:`~gateway.persistence.prepared.PreparedRead` (compiled once per
+dialect, run on the DBAPI connection); that halves the time of the statement.
 """
 
 from __future__ import annotations
@@ -29,9 +26,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from gateway.persistence.models import (
@@ -42,6 +38,7 @@ from gateway.persistence.models import (
     Token,
     consent_accounts,
 )
+from gateway.persistence.prepared import PreparedRead
 from gateway.persistence.secrets import hash_token
 
 
@@ -100,52 +97,6 @@ _ACCOUNT = [_accounts.c[name].label(f"a_{name}") for name in AccountRecord.__slo
 """Labelled: a token's ``consent_id`` and a consent's ``id`` must not meet under one name."""
 
 TOKEN_BY_HASH = select(*_TOKEN).where(_tokens.c.access_token_hash == bindparam("digest"))
-
-
-class PreparedRead:
-    """A SELECT whose parameters are plain strings (no bind processing), run on the DBAPI connection
-    under a SQLAlchemy ``Connection``; DBAPI errors come out as SQLAlchemy's ``DBAPIError``, and a
-    lost connection is invalidated, as SQLAlchemy would do."""
-
-    def __init__(self, statement: Select) -> None:
-        self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
-        self._processors: dict[str, list] = {}
-
-    def rows(self, connection: Connection, parameters: dict[str, str]) -> list[tuple]:
-        dialect = connection.dialect
-        sql, positions = self._compiled.get(dialect.name) or self._compile(dialect)
-        arguments = tuple(parameters[name] for name in positions) if positions is not None else parameters
-        dbapi_connection = connection.connection.dbapi_connection
-        cursor = None
-        try:
-            cursor = dbapi_connection.cursor()
-            cursor.execute(sql, arguments)
-            rows = cursor.fetchall()
-            processors = self._processors.get(dialect.name) or self._processors_for(dialect, cursor.description)
-        except dialect.loaded_dbapi.Error as exc:
-            lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
-            if lost:
-                connection.invalidate(exc)
-            raise DBAPIError.instance(sql, arguments, exc, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost, dialect=dialect) from exc
-        finally:
-            if cursor is not None:
-                cursor.close()
-        return [tuple(value if process is None or value is None else process(value)
-                      for value, process in zip(row, processors)) for row in rows]
-
-    def _compile(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
-        compiled = self.statement.compile(dialect=dialect)
-        positions = tuple(compiled.positiontup) if dialect.positional else None
-        result = self._compiled[dialect.name] = (str(compiled), positions)
-        return result
-
-    def _processors_for(self, dialect: Dialect, description) -> list:
-        processors = [column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-                      for column, described in zip(self.statement.selected_columns, description)]
-        self._processors[dialect.name] = processors
-        return processors
 
 
 TOKEN_WITH_CONSENT = PreparedRead(
