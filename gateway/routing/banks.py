@@ -33,6 +33,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -119,6 +120,7 @@ class BankProfile:
         return code is not None and code in self.iban_codes
 
 
+@lru_cache(maxsize=65536)  # every payment is routed by its debtor IBAN, and checked again before sending
 def iban_bank_code(iban: str | None) -> tuple[str, str] | None:
     """(country, national bank code) of a valid IBAN, as the IBAN registry places them; else None."""
     if not iban or iban_problem(iban) is not None:

@@ -14,16 +14,26 @@ from dataclasses import fields, is_dataclass
 
 Location = tuple[str | int, ...]
 
+_NO_FIELDS: tuple[str, ...] = ()
+_FIELDS: dict[type, tuple[str, ...]] = {}
+"""Field names per type (empty for a type that is not a dataclass): ``fields()`` on every node
+was most of the time of a walk, and a batch is walked by several rules on every payment."""
+
 
 def walk(node: object, location: Location = ()) -> Iterator[tuple[Location, object]]:
     """Yield ``(location, value)`` for ``node`` and everything below it, depth first, in field order."""
-    yield location, node
-    if is_dataclass(node) and not isinstance(node, type):
-        for f in fields(node):
-            yield from walk(getattr(node, f.name), location + (f.name,))
-    elif isinstance(node, tuple):
-        for index, item in enumerate(node):
-            yield from walk(item, location + (index,))
+    stack = [(location, node)]
+    while stack:
+        where, value = stack.pop()
+        yield where, value
+        if isinstance(value, tuple):
+            stack.extend((where + (index,), value[index]) for index in range(len(value) - 1, -1, -1))
+            continue
+        names = _FIELDS.get(type(value))
+        if names is None:
+            names = _FIELDS[type(value)] = (tuple(f.name for f in fields(value))
+                                     if is_dataclass(value) and not isinstance(value, type) else _NO_FIELDS)
+        stack.extend((where + (name,), getattr(value, name)) for name in reversed(names))
 
 
 def strings(node: object, location: Location = ()) -> Iterator[tuple[Location, str]]:
