@@ -28,6 +28,7 @@ from gateway.domain.money import Money, amount_text
 from gateway.domain.parties import Account
 from gateway.domain.reasons import describe
 from gateway.domain.reconciliation import (
+    SETTLED,
     BookedEntry,
     MatchRole,
     ReconException,
@@ -38,10 +39,11 @@ from gateway.domain.reconciliation import (
     check_statement,
     missing_statements,
     reconcile,
+    relevant_payments,
     summary_of,
 )
 from gateway.domain.reconciliation.booked import account_id
-from gateway.domain.reconciliation.sent import STATUSES
+from gateway.domain.reconciliation.sent import AWAITING_BOOKING, STATUSES
 from gateway.domain.statements import Report, ReportKind, Statement
 from gateway.persistence.payment_models import (
     InboundMessage,
@@ -207,14 +209,21 @@ def _previous(earlier: list[StatementSummary], current: StatementSummary) -> Sta
 
 
 def _payments_for(session: Session, bank_id: str, entries: list[BookedEntry], account: str) -> dict[str, Payment]:
-    """Payments this statement may concern: sent to this bank from (or to) this account."""
-    statuses = [PaymentStatus(s) for s in STATUSES]
+    """Payments this statement may concern: sent to this bank from (or to) this account, and of
+    those only the ones reconciliation can use (``relevant_payments``), so that a statement costs
+    the same after years of payments as on the first day."""
+    relevant = relevant_payments(entries)
     # Debits: payments this bank was sent from the account.  Credits: payments into the account,
     # whichever bank they were sent to (a top-up from the holder's bank into the wallet's collection
     # account elsewhere).
-    query = select(Payment).where(Payment.status.in_(statuses),
-                                  ((Payment.bank_id == bank_id) & (Payment.debtor_iban == account))
-                                  | (Payment.creditor_iban == account))
+    mine = ((Payment.bank_id == bank_id) & (Payment.debtor_iban == account)) | (Payment.creditor_iban == account)
+    wanted = Payment.status.in_([PaymentStatus(s) for s in AWAITING_BOOKING])
+    if relevant.end_to_end_ids:
+        wanted |= Payment.end_to_end_id.in_(sorted(relevant.end_to_end_ids))
+    if relevant.booked_since is not None:
+        wanted |= (Payment.status.in_([PaymentStatus(s) for s in SETTLED])
+                   & (Payment.requested_execution_date >= relevant.booked_since))
+    query = select(Payment).where(Payment.status.in_([PaymentStatus(s) for s in STATUSES]), mine, wanted)
     return {p.id: p for p in session.scalars(query)}
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gateway.domain.money import Money
@@ -28,6 +28,7 @@ from gateway.domain.reconciliation import (
     SentPayment,
     entries_of,
     reconcile,
+    relevant_payments,
 )
 from gateway.domain.statements import (
     BankTransactionCode,
@@ -556,3 +557,48 @@ def test_a_week_of_mock_bank_statements():
     assert kinds(second) == [(ExceptionKind.RETURNED, "P1", key + "MB-RTR-1"),
                              (ExceptionKind.PAYMENT_NOT_BOOKED, "P4", None)]
     assert second.exceptions[0].reason_code == "AC04"
+
+
+# -- what a store needs to load ----------------------------------------------------------------
+
+
+def test_relevant_payments_reach_back_as_far_as_the_booking_window():
+    # An entry booked on Tue 2026-10-06 fits a payment executed up to 2 business days before:
+    # Fri 10-02 (Fri + 2 business days = Tue), not Thu 10-01 (Thu + 2 = Mon 10-05).
+    relevant = relevant_payments([debit("K1", "10.00", day=TUE2), debit("K2", "5.00", day=WED2)])
+    assert relevant.booked_since == FRI
+    assert relevant.end_to_end_ids == frozenset()
+
+
+def test_relevant_payments_name_the_end_to_end_ids_and_need_no_settled_ones_without_open_debits():
+    relevant = relevant_payments([debit("K1", "10.00", e2e="E2E-1", day=TUE2),
+                                  returned("K2", "10.00", "E2E-2"), debit("K3", "1.00", e2e="NOTPROVIDED")])
+    assert relevant.end_to_end_ids == frozenset({"E2E-1", "E2E-2"})
+    assert relevant.booked_since == date(2026, 9, 25)  # K3 has no EndToEndId: booked Tue 09-29, from Fri 09-25
+    assert not relevant.wanted(payment("P1", "OLD", "10.00", day=date(2026, 9, 24), status="booked"))
+    assert relevant.wanted(payment("P2", "OLD", "10.00", day=date(2026, 9, 24), status="sent"))
+    assert relevant.wanted(payment("P3", "E2E-2", "10.00", day=date(2026, 1, 5), status="rejected"))
+    assert relevant_payments([debit("K1", "10.00", e2e="E2E-1")]).booked_since is None
+
+
+_long_ago = st.sampled_from([date(2026, 9, 21), date(2026, 9, 25), TUE, WED, FRI, MON2, TUE2])
+_history = st.lists(st.builds(
+    lambda n, e2e, amount, day, status, payee, linked: payment(
+        f"P{n}", e2e, amount, day=day, status=status, creditor=payee,
+        booked_entry_key=f"OLD{n}" if linked and status in ("booked", "returned") else None),
+    st.integers(0, 7), st.sampled_from(["E2E-1", "E2E-2", "E2E-3", "NOTPROVIDED"]), _amounts, _long_ago,
+    st.sampled_from(["sent", "accepted", "pending", "booked", "rejected", "returned"]),
+    st.sampled_from([PAYEE, GLOBEX]), st.booleans()),
+    max_size=8, unique_by=lambda p: p.payment_id)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_history, _entries)
+@example([payment("P1", "NOTPROVIDED", "10.00", day=date(2026, 9, 25), status="booked")],  # the first day that fits
+         [debit("K1", "10.00", day=TUE)])
+@example([payment("P1", "NOTPROVIDED", "10.00", day=date(2026, 9, 25), status="returned")],
+         [debit("K1", "10.00", day=TUE)])
+def test_reconciling_only_the_relevant_payments_gives_the_same_result(sent, entries):
+    relevant = relevant_payments(entries)
+    assert reconcile([p for p in sent if relevant.wanted(p)], entries, booked_through=WED2) == \
+        reconcile(sent, entries, booked_through=WED2)

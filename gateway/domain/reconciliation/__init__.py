@@ -20,7 +20,13 @@ from gateway.domain.reconciliation.continuity import (
     summary_of,
 )
 from gateway.domain.reconciliation.errors import ReconciliationInputError
-from gateway.domain.reconciliation.matching import DEFAULT_BOOKING_WINDOW, reconcile
+from gateway.domain.reconciliation.matching import (
+    DEFAULT_BOOKING_WINDOW,
+    SETTLED,
+    Relevant,
+    reconcile,
+    relevant_payments,
+)
 from gateway.domain.reconciliation.names import name_forms, normalise_iban, same_name
 from gateway.domain.reconciliation.outcome import (
     ExceptionKind,
@@ -33,9 +39,9 @@ from gateway.domain.reconciliation.outcome import (
 from gateway.domain.reconciliation.sent import AWAITING_BOOKING, STATUSES, SentPayment
 
 __all__ = [
-    "AWAITING_BOOKING", "DEFAULT_BOOKING_WINDOW", "STATUSES", "WEEKDAYS", "BankCalendar", "BookedEntry",
+    "AWAITING_BOOKING", "DEFAULT_BOOKING_WINDOW", "SETTLED", "STATUSES", "WEEKDAYS", "BankCalendar", "BookedEntry",
     "ExceptionKind", "Match", "MatchMethod", "MatchRole", "ReconException", "Reconciliation",
-    "ReconciliationInputError", "SentPayment", "StatementSummary", "booked_entries", "check_continuity",
-    "check_statement", "entries_of", "missing_statements", "name_forms", "normalise_iban", "reconcile",
+    "ReconciliationInputError", "Relevant", "SentPayment", "StatementSummary", "booked_entries", "check_continuity",
+    "check_statement", "entries_of", "missing_statements", "name_forms", "normalise_iban", "reconcile", "relevant_payments",
     "same_name", "summary_of",
 ]

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from gateway.domain.money import Money
 from gateway.domain.reconciliation.booked import NOT_PROVIDED, BookedEntry
@@ -53,6 +53,7 @@ from gateway.domain.reconciliation.outcome import (
 from gateway.domain.reconciliation.sent import AWAITING_BOOKING, SentPayment
 
 DEFAULT_BOOKING_WINDOW = 2
+_ONE_DAY = timedelta(days=1)
 """Business days after the requested execution date a booking may still come: a
 file received after the bank's cutoff books the next business day, and a
 requested date on a weekend rolls to Monday before the window is counted."""
@@ -88,6 +89,48 @@ def reconcile(sent: Sequence[SentPayment], entries: Sequence[BookedEntry], *,
         raise ReconciliationInputError(f"payment ids given more than once: {', '.join(twice)}",
                                        code="duplicate_payment_id")
     return _Run(sent, booking_window, calendar).run(entries, booked_through)
+
+
+SETTLED = ("booked", "returned")
+
+
+@dataclass(frozen=True, slots=True)
+class Relevant:
+    """The sent payments a reconciliation of some entries can use, so that a store loads those and
+    not an account's whole history (which grows without end; the entries of a statement do not):
+
+    * every payment still awaiting booking (matched by amount, date and counterparty, or reported
+      as not booked);
+    * any payment whose EndToEndId an entry carries, whatever its status (a booking, a duplicate,
+      a return, a booking despite a rejection);
+    * booked and returned payments executed on or after ``booked_since``: an entry may be the first
+      to book one that a pain.002 already reported booked (or a pacs.004 returned), by amount, date
+      and counterparty.  None: no entry can book anything by amount.
+    """
+
+    end_to_end_ids: frozenset[str]
+    booked_since: date | None
+
+    def wanted(self, payment: SentPayment) -> bool:
+        if payment.status in AWAITING_BOOKING or payment.end_to_end_id.strip() in self.end_to_end_ids:
+            return True
+        return (payment.status in SETTLED and self.booked_since is not None
+                and payment.requested_execution_date >= self.booked_since)
+
+
+def relevant_payments(entries: Sequence[BookedEntry], *, booking_window: int = DEFAULT_BOOKING_WINDOW,
+                      calendar: BankCalendar = WEEKDAYS) -> Relevant:
+    """What ``reconcile(sent, entries)`` needs of ``sent`` (see :class:`Relevant`); with the same
+    window and calendar, reconciling only the wanted payments gives the same result."""
+    e2e = frozenset(e2e for e2e in (entry.usable_end_to_end_id for entry in entries) if e2e)
+    days = [entry.day for entry in entries if entry.day is not None and _open_debit(entry)]
+    if not days:
+        return Relevant(e2e, None)
+    first, earliest = min(days), min(days)
+    # _fits: first <= day <= business_days_after(first, window); walk back while that still holds.
+    while calendar.business_days_after(earliest - _ONE_DAY, booking_window) >= first:
+        earliest -= _ONE_DAY
+    return Relevant(e2e, earliest)
 
 
 class _Run:
