@@ -2,7 +2,8 @@
 holder shared under an ``accounts`` consent.
 
 * ``GET /accounts/{id}/transactions?from=YYYY-MM-DD&to=YYYY-MM-DD&limit=N&after=CURSOR``:
-  booked entries of end-of-day statements, oldest first, paginated by an opaque cursor;
+  booked entries of end-of-day statements, oldest first by booking date (else value date;
+  entries with neither come last and only without date filters), paginated by an opaque cursor;
 * ``GET /accounts/{id}/balances``: the closing balance of the latest statement.
 
 Only accounts the token's consent covers are visible; any other id is 404.  The
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, request
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from gateway.api import query as params
 from gateway.consent import storage
@@ -28,6 +29,10 @@ from gateway.persistence.payment_models import StoredEntry, StoredStatement
 
 bp = Blueprint("statements", __name__)
 MAX_PAGE = 500
+_DAY = func.coalesce(StoredEntry.booking_date, StoredEntry.value_date)
+"""An entry's day: its booking date, else its value date (a bank may give only one)."""
+_UNDATED = case((_DAY.is_(None), 1), else_=0)
+"""Entries with neither date come last, on both databases (SQLite sorts NULL first, PostgreSQL last)."""
 
 
 def _account(account_id: str, permission: str) -> BankAccount:
@@ -49,19 +54,26 @@ def transactions(account_id: str):
     query = (select(StoredEntry, StoredStatement.statement_id)
              .join(StoredStatement, StoredStatement.id == StoredEntry.statement_id)
              .where(StoredEntry.account_iban == account.iban, StoredStatement.kind == "statement")
-             .order_by(StoredEntry.booking_date, StoredEntry.id))
+             .order_by(_UNDATED, _DAY, StoredEntry.id))
     if first:
-        query = query.where(StoredEntry.booking_date >= first)
+        query = query.where(_DAY >= first)
     if last:
-        query = query.where(StoredEntry.booking_date <= last)
-    after = request.args.get("after")
+        query = query.where(_DAY <= last)
+    after = params.decode_cursor("after", 2)
     if after:
-        day, _, entry_id = after.partition("/")
-        query = query.where((StoredEntry.booking_date > _parse_day(day, "after"))
-                            | ((StoredEntry.booking_date == _parse_day(day, "after")) & (StoredEntry.id > entry_id)))
+        day, entry_id = after
+        if day:
+            after_day = _parse_day(day, "after")
+            query = query.where((_UNDATED == 1) | (_DAY > after_day) | ((_DAY == after_day) & (StoredEntry.id > entry_id)))
+        else:
+            query = query.where((_UNDATED == 1) & (StoredEntry.id > entry_id))
     rows = storage.session().execute(query.limit(limit + 1)).all()
     page = rows[:limit]
-    cursor = f"{page[-1][0].booking_date}/{page[-1][0].id}" if len(rows) > limit else None
+    cursor = None
+    if len(rows) > limit:
+        last_entry = page[-1][0]
+        day = last_entry.booking_date or last_entry.value_date
+        cursor = params.encode_cursor(day.isoformat() if day else "", last_entry.id)
     return {"account": {"id": account.id, "iban": account.iban, "currency": account.currency},
             "transactions": [_entry_json(entry, statement_id) for entry, statement_id in page], "next": cursor}
 

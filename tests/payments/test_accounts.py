@@ -8,15 +8,20 @@ Monday's closing balance 2500.00 - 40.00 - 25.50 = 2434.50, Tuesday's 2434.50 - 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
+
+from gateway.persistence.payment_models import StoredEntry
 
 from tests.payments.conftest import (
     ALICE_NL,
     MERCHANT,
     alice_account_ids,
     consent_token,
+    database_of,
     post_operation,
     wallet_token,
     work,
@@ -119,6 +124,30 @@ def test_pagination(client, booked_days):
     assert len(two["transactions"]) == 2 and two["next"] is not None
     rest = client.get(url + f"?limit=2&after={two['next']}", headers=booked_days["headers"]).json
     assert [t["end_to_end_id"] for t in rest["transactions"]] == ["ALICE-3"] and rest["next"] is None
+
+
+def test_entries_without_a_booking_date_are_placed_by_value_date_or_last(client, app, booked_days):
+    """camt.053 makes BookgDt optional, and a bank may give only ValDt (or neither).  The sandbox
+    always gives both, so the stored entries are changed here to what such a bank's would be:
+    ALICE-3 (booked Tuesday) keeps only its value date, ALICE-1 (Monday) has no date at all."""
+    with database_of(app).transaction() as session:
+        entries = {e.end_to_end_id: e for e in session.scalars(select(StoredEntry).where(
+            StoredEntry.end_to_end_id.in_(["ALICE-1", "ALICE-3"])))}
+        assert {e.booking_date for e in entries.values()} == {date(2026, 11, 23), date(2026, 11, 24)}
+        entries["ALICE-3"].booking_date = None
+        entries["ALICE-1"].booking_date = entries["ALICE-1"].value_date = None
+    url = f"/accounts/{booked_days['account']}/transactions"
+    seen, cursor = [], None
+    for _ in range(5):
+        page = client.get(url + "?limit=1" + (f"&after={cursor}" if cursor else ""), headers=booked_days["headers"])
+        assert page.status_code == 200, page.json
+        seen += [t["end_to_end_id"] for t in page.json["transactions"]]
+        cursor = page.json["next"]
+        if cursor is None:
+            break
+    assert seen == ["ALICE-2", "ALICE-3", "ALICE-1"]  # Monday, Tuesday (value date), then the undated one
+    tuesday = client.get(url + "?from=2026-11-24", headers=booked_days["headers"]).json
+    assert [t["end_to_end_id"] for t in tuesday["transactions"]] == ["ALICE-3"]
 
 
 def test_accounts_outside_the_consent_are_not_found(client, wallet, app, clock, booked_days):
