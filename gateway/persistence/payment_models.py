@@ -259,6 +259,8 @@ class StoredEntry(Base):
 
 class ReconciliationException(Base):
     __tablename__ = "reconciliation_exceptions"
+    # One open exception per finding, however many workers report it at once (see open_key).
+    __table_args__ = (Index("uq_reconciliation_exceptions_open_key", "open_key", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(32), index=True)
@@ -269,6 +271,9 @@ class ReconciliationException(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    open_key: Mapped[str | None] = mapped_column(String(64))
+    """While open: the SHA-256 of what makes two exceptions the same (kind, payment, entry,
+    reason); NULL once resolved, so the same finding may open again later."""
 
 
 class WebhookSubscription(Base):

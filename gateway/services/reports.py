@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.domain.money import Money, amount_text
@@ -43,8 +44,10 @@ from gateway.domain.reconciliation import (
     summary_of,
 )
 from gateway.domain.reconciliation.booked import account_id
+from gateway.domain.reconciliation.keys import exception_key
 from gateway.domain.reconciliation.sent import AWAITING_BOOKING, STATUSES
 from gateway.domain.statements import Report, ReportKind, Statement
+from gateway.persistence.models import new_id
 from gateway.persistence.payment_models import (
     InboundMessage,
     Payment,
@@ -142,7 +145,7 @@ def _resolve_missing(session: Session, clock: Clock, summary: StatementSummary) 
         day = (row.details or {}).get("date")
         if (row.details or {}).get("rule") == "reconcile.missing_statement" and day and \
                 summary.from_date.isoformat() <= day <= summary.to_date.isoformat():
-            row.resolved_at = clock()
+            row.resolved_at, row.open_key = clock(), None
 
 
 def _store(session: Session, clock: Clock, row: InboundMessage, kind: ReportKind, statement: Statement,
@@ -266,17 +269,12 @@ def _store_exception(session: Session, clock: Clock, found: ReconException, acco
 
 def _exception(session: Session, clock: Clock, kind: str, account: str | None, reason: str, payment_id: str | None,
                entry_id: str | None, details: dict) -> None:
-    """Store an open exception unless the same one is already open (a statement read twice)."""
-    same = select(ReconciliationException.id).where(and_(
-        ReconciliationException.kind == kind, ReconciliationException.resolved_at.is_(None),
-        ReconciliationException.reason == reason,
-        ReconciliationException.payment_id.is_(None) if payment_id is None
-        else ReconciliationException.payment_id == payment_id,
-        ReconciliationException.entry_id.is_(None) if entry_id is None
-        else ReconciliationException.entry_id == entry_id))
-    if session.scalar(same) is not None:
-        return
-    session.add(ReconciliationException(kind=kind, account_iban=account, payment_id=payment_id, entry_id=entry_id,
-                                        reason=reason, details=details or None, created_at=clock()))
-    session.flush()
-
+    """Store an open exception unless the same one is already open (a statement read twice, or
+    read by two workers at once): ``INSERT … ON CONFLICT DO NOTHING`` on the open key, so the
+    second of two concurrent inserts does nothing (PostgreSQL waits for the first to commit)."""
+    table = ReconciliationException.__table__
+    insert = postgresql.insert(table) if session.bind.dialect.name == "postgresql" else sqlite.insert(table)
+    session.execute(insert.values(
+        id=new_id(), kind=kind, account_iban=account, payment_id=payment_id, entry_id=entry_id, reason=reason,
+        details=details or None, created_at=clock(), open_key=exception_key(kind, payment_id, entry_id, reason),
+    ).on_conflict_do_nothing(index_elements=["open_key"]))

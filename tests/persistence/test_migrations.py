@@ -115,3 +115,28 @@ def test_the_sql_can_be_printed_for_a_dba_instead_of_run(url, trigger):
     command.upgrade(config, "head", sql=True)
     sql = config.output_buffer.getvalue()
     assert "CREATE TABLE consents" in sql and trigger in sql
+
+
+def test_0004_keys_the_open_exceptions_and_resolves_duplicates_already_stored(blank_database_url):
+    migrate.upgrade(blank_database_url, "0003")
+    insert = ("INSERT INTO reconciliation_exceptions (id, kind, account_iban, reason, created_at, resolved_at) "
+              "VALUES ('{}', 'unmatched_entry', 'NL41MOCK0000000001', '{}', '2026-11-2{} 10:00:00', {})")
+    for row_id, reason, day, resolved in (("a", "entry K1 matches nothing", 1, "NULL"),
+                                          ("b", "entry K1 matches nothing", 2, "NULL"),   # a duplicate of a
+                                          ("c", "entry K2 matches nothing", 2, "NULL"),
+                                          ("d", "entry K1 matches nothing", 0, "'2026-11-20 12:00:00'")):
+        execute(blank_database_url, insert.format(row_id, reason, day, resolved))
+    migrate.upgrade(blank_database_url)
+    engine = create_engine(blank_database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = {r.id: r for r in connection.execute(text(
+                "SELECT id, open_key, resolved_at IS NOT NULL AS resolved FROM reconciliation_exceptions"))}
+    finally:
+        engine.dispose()
+    assert {i: (bool(r.resolved), r.open_key is not None) for i, r in rows.items()} == {
+        "a": (False, True), "b": (True, False), "c": (False, True), "d": (True, False)}
+    assert rows["a"].open_key != rows["c"].open_key
+    with pytest.raises(DBAPIError):  # the index now refuses a second open 'a'
+        execute(blank_database_url, f"UPDATE reconciliation_exceptions SET open_key = '{rows['a'].open_key}', "
+                                    "resolved_at = NULL WHERE id = 'b'")
