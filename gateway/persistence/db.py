@@ -12,7 +12,8 @@ writer waits for the lock instead of failing at once).  The driver's default
 transaction handling is kept: a transaction starts at the first write, so plain
 reads never hold the write lock; lost updates are prevented by the version
 columns on consents, codes and tokens, which turn a stale write into
-``ConcurrentUpdate`` on both backends.
+``ConcurrentUpdate`` on both backends.  So does a PostgreSQL deadlock or serialization
+failure: the transaction lost a race, and running it again from a fresh read is right.
 """
 
 from __future__ import annotations
@@ -24,12 +25,16 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from gateway.persistence.errors import ConcurrentUpdate
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and is
+to be run again from a fresh read, like a failed version check (``ConcurrentUpdate``)."""
 
 
 def create_database_url_for_sqlite(path: str | Path) -> str:
@@ -72,6 +77,12 @@ class Database:
             except StaleDataError as exc:
                 session.rollback()
                 raise ConcurrentUpdate("the record was changed by another transaction; retry") from exc
+            except DBAPIError as exc:
+                session.rollback()
+                if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+                    raise ConcurrentUpdate(f"the transaction collided with another ({exc.orig.sqlstate}); "
+                                           "retry") from exc
+                raise
             except BaseException:
                 session.rollback()
                 raise

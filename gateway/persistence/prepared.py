@@ -95,7 +95,8 @@ class PreparedInsert(_Prepared):
     applied here; a missing value is a KeyError, not a silent NULL)."""
 
     def __init__(self, table: Table, columns: Sequence[str]) -> None:
-        super().__init__(table.insert().values({name: bindparam(name) for name in columns}))
+        # inline(): no implicit RETURNING of the primary key on PostgreSQL (nobody reads it here).
+        super().__init__(table.insert().inline().values({name: bindparam(name) for name in columns}))
         self.table, self.columns = table, tuple(columns)
         self._processors: dict[str, list[tuple[str, Any]]] = {}
 

@@ -226,7 +226,10 @@ def _payments_for(session: Session, bank_id: str, entries: list[BookedEntry], ac
     if relevant.booked_since is not None:
         wanted |= (Payment.status.in_([PaymentStatus(s) for s in SETTLED])
                    & (Payment.requested_execution_date >= relevant.booked_since))
-    query = select(Payment).where(Payment.status.in_([PaymentStatus(s) for s in STATUSES]), mine, wanted)
+    # In id order: the exceptions raised about them are inserted in that order, so two workers that
+    # raise the same ones (ON CONFLICT waits for the other's row) wait in one direction, not in a cycle.
+    query = (select(Payment).where(Payment.status.in_([PaymentStatus(s) for s in STATUSES]), mine, wanted)
+             .order_by(Payment.id))
     return {p.id: p for p in session.scalars(query)}
 
 

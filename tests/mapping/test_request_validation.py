@@ -97,6 +97,8 @@ CASES = [
     ("pay", ("end_to_end_id",), "ORDER//4711", ("end_to_end_id",), "FF08"),
     ("pay", ("end_to_end_id",), "/ORDER-4711", ("end_to_end_id",), "FF08"),
     ("pay", ("end_to_end_id",), "ORDER-4711/", ("end_to_end_id",), "FF08"),
+    ("pay", ("end_to_end_id",), "ORDER-4711 ", ("end_to_end_id",), "FF08"),   # statements come back trimmed
+    ("pay", ("end_to_end_id",), " ORDER-4711", ("end_to_end_id",), "FF08"),
     ("pay", ("end_to_end_id",), "BESTELLUNG-Ä", ("end_to_end_id",), "FF08"),         # outside the SEPA set
     ("pay", ("end_to_end_id",), "", ("end_to_end_id",), "FF08"),
     ("pay", ("requested_execution_date",), "2026-02-29", ("requested_execution_date",), "DT01"),  # not a leap year

@@ -57,6 +57,7 @@ class Outbox(Repository):
                               hold_reasons=held or None, attempts=0, next_attempt_at=now, claimed_until=None,
                               claimed_by=None, last_error=None, bank_reference=None, created_at=now,
                               delivered_at=None, version=1)
+        self.session.flush()  # what the ORM holds (a consent's use and its audit) goes in first, in order
         _INSERT.execute(self.session.connection(), [{name: getattr(row, name) for name in _INSERT.columns}])
         AuditLog(self.session, self.clock).append_many([{
             "actor": actor, "action": f"message.{status.value}", "subject_type": "message", "subject_id": row.id,
