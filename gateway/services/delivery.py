@@ -113,9 +113,25 @@ def acknowledge(session, clock: Clock, *, bank_id: str, row_id: str, client_id: 
     if row is None or row.bank_id != bank_id or row.status in (MessageStatus.HELD, MessageStatus.CANCELLED):
         raise NotFound(f"no file {row_id!r} for this bank", code="file_not_found")
     if row.status == MessageStatus.PENDING:
-        outbox.record(row, worker=f"bank:{client_id}"[:64], outcome="delivered", detail="fetched and acknowledged")
-        _update_payments(session, clock, row, "delivered", None)
+        _taken_by_bank(session, clock, row, worker=f"bank:{client_id}", detail="fetched and acknowledged")
     return row
+
+
+def acknowledge_answered(session, clock: Clock, *, bank_id: str, message_id: str) -> bool:
+    """A bank that fetches its files answered one with a pain.002 before acknowledging it: the
+    answer shows it has the file, so it is delivered (and its payments sent) before the statuses
+    apply, as if acknowledged; True if that happened."""
+    row = Outbox(session, clock).pending_with_message_id(bank_id, message_id)
+    if row is None:
+        return False
+    _taken_by_bank(session, clock, row, worker=f"bank:{bank_id}", detail="answered by the bank's pain.002 before "
+                                                                         "its ack")
+    return True
+
+
+def _taken_by_bank(session, clock: Clock, row: OutgoingMessage, *, worker: str, detail: str) -> None:
+    Outbox(session, clock).record(row, worker=worker[:64], outcome="delivered", detail=detail)
+    _update_payments(session, clock, row, "delivered", None)
 
 
 def _send(runtime: Runtime, bank_id: str, outgoing: OutgoingFile) -> tuple[str, str | None, Submission | None]:

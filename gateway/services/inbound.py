@@ -28,7 +28,7 @@ from gateway.persistence.errors import ConcurrentUpdate
 from gateway.persistence.payment_models import InboundMessage
 from gateway.persistence.repositories.inbound import InboundMessages
 from gateway.routing import Router
-from gateway.services import reports, returns, statuses
+from gateway.services import delivery, reports, returns, statuses
 from gateway.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def receive(session: Session, clock: Clock, bank_id: str, body: bytes, *,
                                                         body=body)
     if not is_new:
         return row, Interpreted(row.outcome or "processed", row.family)
-    return row, interpret(session, clock, row, router=router)
+    return row, interpret(session, clock, row, router=router, from_the_bank=True)
 
 
 def _identity(message: Incoming) -> str:
@@ -136,9 +136,13 @@ def _failed(database: Database, row_id: str, clock: Clock, error: str) -> Interp
     return Interpreted("failed", None, ({"message": error},))
 
 
-def interpret(session: Session, clock: Clock, row: InboundMessage, *, router: Router | None = None) -> Interpreted:
-    """``router`` (the banks) lets statements be checked against the bank that sends them."""
-    """Read one stored message and apply it (statuses, returns, statements); record the outcome."""
+def interpret(session: Session, clock: Clock, row: InboundMessage, *, router: Router | None = None,
+              from_the_bank: bool = False) -> Interpreted:
+    """Read one stored message and apply it (statuses, returns, statements); record the outcome.
+
+    ``router`` (the banks) lets statements be checked against the bank that sends them.
+    ``from_the_bank``: the bank posted it itself (bank-api), so a pain.002 about a file it has
+    not acknowledged yet shows that it has the file: the file is delivered, as by its ack."""
     repo = InboundMessages(session, clock)
     try:
         parsed = parse(row.body)
@@ -159,6 +163,9 @@ def interpret(session: Session, clock: Clock, row: InboundMessage, *, router: Ro
         return Interpreted("invalid", family, tuple(findings))
     if family == "pain.002":
         assert isinstance(document, StatusReport)
+        if from_the_bank:
+            delivery.acknowledge_answered(session, clock, bank_id=row.bank_id,
+                                          message_id=document.original_message_id)
         statuses.apply(session, clock, row.bank_id, document)
     elif family == "pacs.004":
         returns.apply(session, clock, row.bank_id, document)

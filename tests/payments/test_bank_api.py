@@ -160,6 +160,28 @@ def test_the_bank_fetches_acknowledges_and_reports(client, wallet, app, clock, b
     assert inbound_count(app) == 1
 
 
+def test_a_pain002_before_the_ack_delivers_the_file_it_answers(client, wallet, app, clock, banks):
+    """The bank fetched the file and answered it without acknowledging it: its answer shows it has
+    the file, so the file leaves the list as delivered and the payments pass through ``sent``."""
+    paid = payout(client, wallet, "10.00", "20.00")
+    partner, headers = bank_token(client, banks["partner-bank"]), wallet_token(client, wallet)
+    (waiting,) = client.get("/bank/files", headers=partner).json["files"]
+    assert client.get(f"/bank/files/{waiting['id']}", headers=partner).status_code == 200
+    status = pain002(paid[0]["message_id"], paid[0]["payment_information_id"],
+                     {"PAYOUT-0": ("ACCP", None), "PAYOUT-1": ("RJCT", "AC04")})
+    assert post_message(client, partner, status).status_code == 201
+    assert client.get("/bank/files", headers=partner).json["files"] == []
+    accepted, rejected = (client.get(f"/payments/{p['id']}", headers=headers).json for p in paid)
+    assert [h["status"] for h in accepted["history"]] == ["queued", "sent", "accepted"]
+    assert [h["status"] for h in rejected["history"]] == ["queued", "sent", "rejected"]
+    acked = client.post(f"/bank/files/{waiting['id']}/ack", headers=partner)  # a late ack changes nothing
+    assert acked.status_code == 200 and acked.json["status"] == "delivered"
+    assert len(client.get(f"/payments/{paid[0]['id']}", headers=headers).json["history"]) == 3
+    stray = pain002("NO-SUCH-FILE", "NO-SUCH-BLOCK", {"PAYOUT-0": ("ACCP", None)}, message_id="PARTNER-STS-2")
+    assert post_message(client, partner, stray).json["outcome"] == "processed"  # about nothing of ours
+    assert client.get(f"/payments/{paid[0]['id']}", headers=headers).json["status"] == "accepted"
+
+
 def test_invalid_and_unexpected_messages_are_refused_and_not_stored(client, wallet, app, clock, banks):
     paid = payout(client, wallet, "5.00")
     partner = bank_token(client, banks["partner-bank"])
