@@ -72,6 +72,16 @@ class Amount(TypeDecorator[Decimal]):
         return None if value is None else Decimal(str(value)).quantize(_QUANTUM)
 
 
+def fits_amount(value: Decimal) -> bool:
+    """Whether ``value`` can be stored as an amount exactly (a statement's amount with more
+    decimals than any stored payment cannot equal one)."""
+    try:
+        _exact(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def _exact(value: object) -> Decimal:
     """``value`` with exactly AMOUNT_SCALE decimals, or ValueError if it would be rounded."""
     if isinstance(value, float) or not isinstance(value, (Decimal, int, str)):

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,10 +29,11 @@ from gateway.domain.money import Money, amount_text
 from gateway.domain.parties import Account
 from gateway.domain.reasons import describe
 from gateway.domain.reconciliation import (
-    SETTLED,
+    BOOKABLE,
     BookedEntry,
     MatchRole,
     ReconException,
+    Relevant,
     SentPayment,
     StatementSummary,
     booked_entries,
@@ -56,6 +57,7 @@ from gateway.persistence.payment_models import (
     StoredEntry,
     StoredStatement,
 )
+from gateway.persistence.types import fits_amount
 from gateway.routing import NoRoute, Router
 from gateway.services import lifecycle
 
@@ -101,9 +103,10 @@ def _ingest_statement(session: Session, clock: Clock, row: InboundMessage, repor
         _resolve_missing(session, clock, summary)
     entries = booked_entries(statement)
     _store_entries(session, stored, entries)
-    payments = _payments_for(session, row.bank_id, entries, summary.account_id)
-    result = reconcile(_sent_payments(session, payments), entries,
-                       booked_through=summary.to_date if report.kind == ReportKind.STATEMENT else None)
+    booked_through = summary.to_date if report.kind == ReportKind.STATEMENT else None
+    payments = _payments_for(session, row.bank_id, relevant_payments(entries, booked_through=booked_through),
+                             summary.account_id)
+    result = reconcile(_sent_payments(session, payments), entries, booked_through=booked_through)
     by_key = {e.entry_key: e for e in entries}
     source = f"{report.kind.value} {statement.identification} from {row.bank_id}"
     for match in result.matches:
@@ -211,26 +214,33 @@ def _previous(earlier: list[StatementSummary], current: StatementSummary) -> Sta
     return max(before, key=lambda s: (s.to_date, s.sequence_number or 0), default=None)
 
 
-def _payments_for(session: Session, bank_id: str, entries: list[BookedEntry], account: str) -> dict[str, Payment]:
+def _payments_for(session: Session, bank_id: str, relevant: Relevant, account: str) -> dict[str, Payment]:
     """Payments this statement may concern: sent to this bank from (or to) this account, and of
-    those only the ones reconciliation can use (``relevant_payments``), so that a statement costs
-    the same after years of payments as on the first day."""
-    relevant = relevant_payments(entries)
+    those only the ones reconciliation can use (``relevant``), so that a statement costs the same
+    after years of payments as on the first day, and a camt.054 the same with a bulk payout in flight."""
     # Debits: payments this bank was sent from the account.  Credits: payments into the account,
     # whichever bank they were sent to (a top-up from the holder's bank into the wallet's collection
     # account elsewhere).
     mine = ((Payment.bank_id == bank_id) & (Payment.debtor_iban == account)) | (Payment.creditor_iban == account)
-    wanted = Payment.status.in_([PaymentStatus(s) for s in AWAITING_BOOKING])
+    wanted = []
     if relevant.end_to_end_ids:
-        wanted |= Payment.end_to_end_id.in_(sorted(relevant.end_to_end_ids))
-    if relevant.booked_since is not None:
-        wanted |= (Payment.status.in_([PaymentStatus(s) for s in SETTLED])
-                   & (Payment.requested_execution_date >= relevant.booked_since))
+        wanted.append(Payment.end_to_end_id.in_(sorted(relevant.end_to_end_ids)))
+    if relevant.all_awaiting:
+        wanted.append(Payment.status.in_(_statuses(AWAITING_BOOKING)))
+    amounts = [m for m in relevant.amounts if fits_amount(m.value)]
+    if relevant.since is not None and amounts:
+        wanted.append(Payment.status.in_(_statuses(BOOKABLE)) & (Payment.requested_execution_date >= relevant.since)
+                      & or_(*((Payment.amount == m.value) & (Payment.currency == m.currency) for m in amounts)))
+    if not wanted:
+        return {}
     # In id order: the exceptions raised about them are inserted in that order, so two workers that
     # raise the same ones (ON CONFLICT waits for the other's row) wait in one direction, not in a cycle.
-    query = (select(Payment).where(Payment.status.in_([PaymentStatus(s) for s in STATUSES]), mine, wanted)
-             .order_by(Payment.id))
+    query = select(Payment).where(Payment.status.in_(_statuses(STATUSES)), mine, or_(*wanted)).order_by(Payment.id)
     return {p.id: p for p in session.scalars(query)}
+
+
+def _statuses(names: Iterable[str]) -> list[PaymentStatus]:
+    return [PaymentStatus(name) for name in sorted(names)]
 
 
 def _sent_payments(session: Session, payments: dict[str, Payment]) -> list[SentPayment]:

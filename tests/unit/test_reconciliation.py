@@ -566,19 +566,30 @@ def test_relevant_payments_reach_back_as_far_as_the_booking_window():
     # An entry booked on Tue 2026-10-06 fits a payment executed up to 2 business days before:
     # Fri 10-02 (Fri + 2 business days = Tue), not Thu 10-01 (Thu + 2 = Mon 10-05).
     relevant = relevant_payments([debit("K1", "10.00", day=TUE2), debit("K2", "5.00", day=WED2)])
-    assert relevant.booked_since == FRI
-    assert relevant.end_to_end_ids == frozenset()
+    assert relevant.since == FRI
+    assert relevant.amounts == frozenset({eur("10.00"), eur("5.00")})
+    assert relevant.end_to_end_ids == frozenset() and not relevant.all_awaiting
 
 
 def test_relevant_payments_name_the_end_to_end_ids_and_need_no_settled_ones_without_open_debits():
     relevant = relevant_payments([debit("K1", "10.00", e2e="E2E-1", day=TUE2),
                                   returned("K2", "10.00", "E2E-2"), debit("K3", "1.00", e2e="NOTPROVIDED")])
     assert relevant.end_to_end_ids == frozenset({"E2E-1", "E2E-2"})
-    assert relevant.booked_since == date(2026, 9, 25)  # K3 has no EndToEndId: booked Tue 09-29, from Fri 09-25
-    assert not relevant.wanted(payment("P1", "OLD", "10.00", day=date(2026, 9, 24), status="booked"))
-    assert relevant.wanted(payment("P2", "OLD", "10.00", day=date(2026, 9, 24), status="sent"))
-    assert relevant.wanted(payment("P3", "E2E-2", "10.00", day=date(2026, 1, 5), status="rejected"))
-    assert relevant_payments([debit("K1", "10.00", e2e="E2E-1")]).booked_since is None
+    assert relevant.since == date(2026, 9, 25)  # K3 has no EndToEndId: booked Tue 09-29, from Fri 09-25
+    assert not relevant.wanted(payment("P1", "OLD", "1.00", day=date(2026, 9, 24), status="booked"))
+    assert relevant.wanted(payment("P2", "OLD", "1.00", day=date(2026, 9, 25), status="sent"))
+    assert not relevant.wanted(payment("P3", "OLD", "2.00", day=date(2026, 9, 25), status="sent"))  # no such amount
+    assert relevant.wanted(payment("P4", "E2E-2", "10.00", day=date(2026, 1, 5), status="rejected"))
+    assert relevant_payments([debit("K1", "10.00", e2e="E2E-1")]).since is None
+
+
+def test_a_notification_needs_no_payment_in_flight_that_it_does_not_name():
+    """A camt.054 whose entries all carry EndToEndIds (every booking of a bulk payout) needs only
+    those payments; an end-of-day statement needs every payment awaiting booking as well."""
+    entries = [debit("K1", "10.00", e2e="E2E-1")]
+    in_flight = payment("P9", "E2E-9", "10.00", status="accepted")
+    assert not relevant_payments(entries).wanted(in_flight)
+    assert relevant_payments(entries, booked_through=WED2).wanted(in_flight)
 
 
 _long_ago = st.sampled_from([date(2026, 9, 21), date(2026, 9, 25), TUE, WED, FRI, MON2, TUE2])
@@ -598,7 +609,10 @@ _history = st.lists(st.builds(
          [debit("K1", "10.00", day=TUE)])
 @example([payment("P1", "NOTPROVIDED", "10.00", day=date(2026, 9, 25), status="returned")],
          [debit("K1", "10.00", day=TUE)])
+@example([payment("P1", "NOTPROVIDED", "10.00", day=TUE, status="accepted")],  # in flight, on a notification
+         [debit("K1", "10.00", e2e="E2E-1")])
 def test_reconciling_only_the_relevant_payments_gives_the_same_result(sent, entries):
-    relevant = relevant_payments(entries)
-    assert reconcile([p for p in sent if relevant.wanted(p)], entries, booked_through=WED2) == \
-        reconcile(sent, entries, booked_through=WED2)
+    for through in (WED2, None):  # an end-of-day statement, a notification
+        relevant = relevant_payments(entries, booked_through=through)
+        assert reconcile([p for p in sent if relevant.wanted(p)], entries, booked_through=through) == \
+            reconcile(sent, entries, booked_through=through)

@@ -21,6 +21,7 @@ from gateway.domain.reconciliation.continuity import (
 )
 from gateway.domain.reconciliation.errors import ReconciliationInputError
 from gateway.domain.reconciliation.matching import (
+    BOOKABLE,
     DEFAULT_BOOKING_WINDOW,
     SETTLED,
     Relevant,
@@ -39,7 +40,7 @@ from gateway.domain.reconciliation.outcome import (
 from gateway.domain.reconciliation.sent import AWAITING_BOOKING, STATUSES, SentPayment
 
 __all__ = [
-    "AWAITING_BOOKING", "DEFAULT_BOOKING_WINDOW", "SETTLED", "STATUSES", "WEEKDAYS", "BankCalendar", "BookedEntry",
+    "AWAITING_BOOKING", "BOOKABLE", "DEFAULT_BOOKING_WINDOW", "SETTLED", "STATUSES", "WEEKDAYS", "BankCalendar", "BookedEntry",
     "ExceptionKind", "Match", "MatchMethod", "MatchRole", "ReconException", "Reconciliation",
     "ReconciliationInputError", "Relevant", "SentPayment", "StatementSummary", "booked_entries", "check_continuity",
     "check_statement", "entries_of", "missing_statements", "name_forms", "normalise_iban", "reconcile", "relevant_payments",

@@ -92,45 +92,54 @@ def reconcile(sent: Sequence[SentPayment], entries: Sequence[BookedEntry], *,
 
 
 SETTLED = ("booked", "returned")
+BOOKABLE = AWAITING_BOOKING | frozenset(SETTLED)
+"""What an open debit may book by amount, date and counterparty (never a rejected payment)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Relevant:
     """The sent payments a reconciliation of some entries can use, so that a store loads those and
-    not an account's whole history (which grows without end; the entries of a statement do not):
+    not an account's whole history (which grows without end; the entries of a statement do not),
+    nor every payment in flight for every camt.054 (a bulk payout puts thousands in flight, and
+    its bank answers each booking with a notification):
 
-    * every payment still awaiting booking (matched by amount, date and counterparty, or reported
-      as not booked);
     * any payment whose EndToEndId an entry carries, whatever its status (a booking, a duplicate,
       a return, a booking despite a rejection);
-    * booked and returned payments executed on or after ``booked_since``: an entry may be the first
-      to book one that a pain.002 already reported booked (or a pacs.004 returned), by amount, date
-      and counterparty.  None: no entry can book anything by amount.
+    * with ``all_awaiting`` (an end-of-day statement: ``booked_through`` is given), every payment
+      still awaiting booking, to be reported as not booked once its window has passed;
+    * the payments an open debit (an entry without an EndToEndId) may book by amount, date and
+      counterparty: awaiting booking, booked or returned (a pain.002 or pacs.004 may have said so
+      first), executed on or after ``since``, for one of ``amounts``.  ``since`` is None when
+      there is no such entry.
     """
 
     end_to_end_ids: frozenset[str]
-    booked_since: date | None
+    all_awaiting: bool
+    since: date | None
+    amounts: frozenset[Money]
 
     def wanted(self, payment: SentPayment) -> bool:
-        if payment.status in AWAITING_BOOKING or payment.end_to_end_id.strip() in self.end_to_end_ids:
+        if payment.end_to_end_id.strip() in self.end_to_end_ids:
             return True
-        return (payment.status in SETTLED and self.booked_since is not None
-                and payment.requested_execution_date >= self.booked_since)
+        if self.all_awaiting and payment.status in AWAITING_BOOKING:
+            return True
+        return (self.since is not None and payment.status in BOOKABLE
+                and payment.requested_execution_date >= self.since and payment.amount in self.amounts)
 
 
-def relevant_payments(entries: Sequence[BookedEntry], *, booking_window: int = DEFAULT_BOOKING_WINDOW,
-                      calendar: BankCalendar = WEEKDAYS) -> Relevant:
-    """What ``reconcile(sent, entries)`` needs of ``sent`` (see :class:`Relevant`); with the same
-    window and calendar, reconciling only the wanted payments gives the same result."""
+def relevant_payments(entries: Sequence[BookedEntry], *, booked_through: date | None = None,
+                      booking_window: int = DEFAULT_BOOKING_WINDOW, calendar: BankCalendar = WEEKDAYS) -> Relevant:
+    """What ``reconcile(sent, entries, booked_through=...)`` needs of ``sent`` (see :class:`Relevant`);
+    with the same arguments, reconciling only the wanted payments gives the same result."""
     e2e = frozenset(e2e for e2e in (entry.usable_end_to_end_id for entry in entries) if e2e)
-    days = [entry.day for entry in entries if entry.day is not None and _open_debit(entry)]
-    if not days:
-        return Relevant(e2e, None)
-    first, earliest = min(days), min(days)
+    open_debits = [entry for entry in entries if entry.day is not None and _open_debit(entry)]
+    if not open_debits:
+        return Relevant(e2e, booked_through is not None, None, frozenset())
+    first = earliest = min(entry.day for entry in open_debits)
     # _fits: first <= day <= business_days_after(first, window); walk back while that still holds.
     while calendar.business_days_after(earliest - _ONE_DAY, booking_window) >= first:
         earliest -= _ONE_DAY
-    return Relevant(e2e, earliest)
+    return Relevant(e2e, booked_through is not None, earliest, frozenset(entry.amount for entry in open_debits))
 
 
 class _Run:
