@@ -8,13 +8,16 @@
 2. End to end: N payments already accepted (in the outbox), then 2 ``gateway worker``
    processes deliver them to the sandbox bank, collect its pain.002 and camt.054 and move
    every payment to ``booked``; payments per second from the workers' start to the last
-   ``booked``.
+   ``booked``.  Once with one pain.001 per payment (as ``pay`` makes them), once with one
+   bulk payout of BULK_FACTOR times as many payments in one pain.001, which the bank books
+   (and reports in a camt.054) payment by payment.
 
 The load generator, servers and databases are the service benchmark's (bench/service.py).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -55,6 +58,8 @@ TARGET_OPERATIONS_VS_BARE = 0.30
 PAY = {"amount": "12.50", "currency": "EUR", "merchant": {"name": "Bakkerij de Zon", "iban": "NL20INGB0001234567"},
        "remittance": {"unstructured": "Order 42"}}
 E2E_WORKERS = 2
+BULK_FACTOR = 4
+"""The bulk payout carries this many times the end-to-end payments (2,000 by default)."""
 
 
 def banks_dir(name: str) -> Path:
@@ -133,8 +138,10 @@ def measure(w: Workload, seconds: float) -> Load:
     return load
 
 
-def end_to_end(backend: Backend, banks: Path, count: int, log: Callable[[str], None]) -> tuple[float, str]:
-    """``count`` payments put in the outbox (each its own pain.001, as `pay` makes them), then
+def end_to_end(backend: Backend, banks: Path, count: int, log: Callable[[str], None], *,
+               bulk: bool = False) -> tuple[float, str]:
+    """``count`` payments put in the outbox (each its own pain.001, as `pay` makes them; with
+    ``bulk``, one bulk payout: one pain.001 that the bank books payment by payment), then
     E2E_WORKERS `gateway worker` processes until every one is booked; seconds, and a note."""
     from gateway.config import Settings
     from gateway.persistence.db import Database
@@ -147,11 +154,21 @@ def end_to_end(backend: Backend, banks: Path, count: int, log: Callable[[str], N
                                                     risk_file=str(OUT / "no-risk.toml"))
     database, runtime = Database(backend.url), runtime_from(settings)
     try:
-        log(f"operations: putting {count} payments in the outbox ({backend.name})")
         from gateway.persistence.types import utcnow
-        for _ in range(count):
+
+        def booked_now() -> int:
             with database.transaction() as session:
-                initiate(session, utcnow, runtime, client_id="demo-wallet", consent=None, operation="pay", body=PAY)
+                return session.scalar(select(func.count()).select_from(Payment)
+                                      .where(Payment.status == PaymentStatus.BOOKED))
+
+        before = booked_now()
+        log(f"operations: putting {count} payments in the outbox ({backend.name}{', one bulk payout' if bulk else ''})")
+        payout = {"payments": [{"amount": PAY["amount"], "currency": PAY["currency"], "end_to_end_id": f"BULK-{n}",
+                                "creditor": PAY["merchant"], "remittance": PAY["remittance"]} for n in range(count)]}
+        for operation, body in [("bulk-payout", payout)] if bulk else [("pay", PAY)] * count:
+            with database.transaction() as session:
+                initiate(session, utcnow, runtime, client_id="demo-wallet", consent=None, operation=operation,
+                         body=body)
         env = _clean_env(GATEWAY_DATABASE_URL=backend.url, GATEWAY_BANKS_DIR=str(banks),
                          GATEWAY_RISK_FILE=str(OUT / "no-risk.toml"), GATEWAY_WORKER_POLL_SECONDS="1")
         logs = [open(OUT / f"worker-{backend.name.lower()}-{i}.log", "wb") for i in range(E2E_WORKERS)]  # noqa: SIM115
@@ -162,9 +179,7 @@ def end_to_end(backend: Backend, banks: Path, count: int, log: Callable[[str], N
         try:
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
-                with database.transaction() as session:
-                    booked = session.scalar(select(func.count()).select_from(Payment)
-                                            .where(Payment.status == PaymentStatus.BOOKED))
+                booked = booked_now() - before
                 if booked >= count:
                     break
                 time.sleep(0.2)
@@ -178,7 +193,8 @@ def end_to_end(backend: Backend, banks: Path, count: int, log: Callable[[str], N
                 log_file.close()
         if booked < count:
             raise RuntimeError(f"only {booked} of {count} payments booked after 600 s")
-        return elapsed, f"{E2E_WORKERS} workers, {count} payments, one pain.001 each"
+        return elapsed, (f"{E2E_WORKERS} workers, {count} payments, "
+                         + ("one bulk-payout pain.001" if bulk else "one pain.001 each"))
     finally:
         runtime.close()
         database.dispose()
@@ -226,14 +242,15 @@ def run(*, seconds: float = 4.0, repeat: int | None = None, postgres: bool = Tru
         for server in servers:
             server.stop()
         servers.clear()
-        for backend in backends:
-            key = f"e2e-{backend.name.lower()}"
-            label = f"end to end: outbox -> sandbox bank -> booked ({backend.name})"
+        for backend, bulk in itertools.product(backends, (False, True)):
+            name, count = backend.name.lower(), e2e_payments * (BULK_FACTOR if bulk else 1)
+            key = f"e2e{'-bulk' if bulk else ''}-{name}"
+            label = f"end to end{', one bulk payout' if bulk else ''}: outbox -> sandbox bank -> booked ({backend.name})"
             try:
-                seconds_taken, note = end_to_end(backend, banks_dir(f"e2e-{backend.name.lower()}"), e2e_payments, log)
-                rows.append(Row(key, label, Measurement(times=[seconds_taken]), e2e_payments, "payment", note=note))
+                seconds_taken, note = end_to_end(backend, banks_dir(key), count, log, bulk=bulk)
+                rows.append(Row(key, label, Measurement(times=[seconds_taken]), count, "payment", note=note))
             except Exception as exc:  # noqa: BLE001
-                rows.append(Row(key, label, Measurement(status="error", note=describe(exc)), e2e_payments, "payment"))
+                rows.append(Row(key, label, Measurement(status="error", note=describe(exc)), count, "payment"))
         section = Section("Payments: accepted operations under load, and end to end",
                           f"{WORKERS} sync gunicorn workers, {CONNECTIONS} connections, best of {repeat} x "
                           f"{seconds:.0f} s; a new Idempotency-Key per request; end to end with {E2E_WORKERS} "
