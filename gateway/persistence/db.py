@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,6 +94,12 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections (tests, and before a process forks)."""
         self.engine.dispose()
+
+
+def insert_for(session: Session):
+    """The dialect's ``insert`` (with ``on_conflict_do_nothing``: both databases have it) for this
+    session's database."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -22,7 +22,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.domain.money import Money, amount_text
@@ -48,6 +47,7 @@ from gateway.domain.reconciliation.booked import account_id
 from gateway.domain.reconciliation.keys import exception_key
 from gateway.domain.reconciliation.sent import AWAITING_BOOKING, STATUSES
 from gateway.domain.statements import Report, ReportKind, Statement
+from gateway.persistence.db import insert_for
 from gateway.persistence.models import new_id
 from gateway.persistence.payment_models import (
     InboundMessage,
@@ -285,9 +285,7 @@ def _exception(session: Session, clock: Clock, kind: str, account: str | None, r
     """Store an open exception unless the same one is already open (a statement read twice, or
     read by two workers at once): ``INSERT … ON CONFLICT DO NOTHING`` on the open key, so the
     second of two concurrent inserts does nothing (PostgreSQL waits for the first to commit)."""
-    table = ReconciliationException.__table__
-    insert = postgresql.insert(table) if session.bind.dialect.name == "postgresql" else sqlite.insert(table)
-    session.execute(insert.values(
+    session.execute(insert_for(session)(ReconciliationException.__table__).values(
         id=new_id(), kind=kind, account_iban=account, payment_id=payment_id, entry_id=entry_id, reason=reason,
         details=details or None, created_at=clock(), open_key=exception_key(kind, payment_id, entry_id, reason),
     ).on_conflict_do_nothing(index_elements=["open_key"]))

@@ -12,16 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 
+from gateway.persistence.db import insert_for
 from gateway.persistence.models import ClientAssertion
 from gateway.persistence.repositories.audit import SYSTEM, Repository
 from gateway.persistence.secrets import hash_token
-
-
-def insert_for(session):
-    """The dialect's ``insert`` (with ``on_conflict_do_*``) for this session's database."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 class ClientAssertions(Repository):

@@ -11,8 +11,8 @@ import hashlib
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from gateway.persistence.db import insert_for
 from gateway.persistence.models import new_id
 from gateway.persistence.payment_models import InboundMessage
 from gateway.persistence.repositories.audit import Repository, found
@@ -30,9 +30,7 @@ class InboundMessages(Repository):
         if existing is not None:
             return existing, False
         table = InboundMessage.__table__
-        insert = (postgresql.insert(table) if self.session.bind.dialect.name == "postgresql"
-                  else sqlite.insert(table))
-        stored = self.session.execute(insert.values(
+        stored = self.session.execute(insert_for(self.session)(table).values(
             id=new_id(), bank_id=bank_id, external_id=external_id, body=body,
             sha256=hashlib.sha256(body).hexdigest(), received_at=self.clock(),
         ).on_conflict_do_nothing(index_elements=["bank_id", "external_id"]).returning(table.c.id)).scalar()

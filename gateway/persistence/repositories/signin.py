@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, literal, or_, select, update
 
+from gateway.persistence.db import insert_for
 from gateway.persistence.models import AccountHolder, SignInThrottle
-from gateway.persistence.repositories.assertions import insert_for
 from gateway.persistence.repositories.audit import SYSTEM, Repository
 from gateway.persistence.secrets import hash_token
 from gateway.persistence.types import UTCDateTime
