@@ -45,11 +45,10 @@ from bench.service import (
     _lua_string,
     measured_rows,
     basic_auth,
-    postgres_backend,
     request,
     run_python,
     run_wrk,
-    seeded,
+    start_backends,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -211,16 +210,7 @@ def run(*, seconds: float = 4.0, repeat: int | None = None, postgres: bool = Tru
     backends: list[Backend] = []
     rows: list[Row] = []
     try:
-        from gateway.persistence.db import create_database_url_for_sqlite
-
-        log("operations: seeding a fresh SQLite database")
-        backends.append(seeded("SQLite", create_database_url_for_sqlite(OUT / "gateway.db")))
-        if postgres:
-            log("operations: starting a throwaway PostgreSQL")
-            try:
-                backends.append(postgres_backend())
-            except Exception as exc:  # noqa: BLE001 - optional backend: a row, not an abort
-                rows.append(Row("pg", "PostgreSQL runs", Measurement(status="n/a", note=describe(exc)), 1, "req"))
+        start_backends("operations", OUT, postgres, backends, rows, log)
         bare = Server("bare", "bench.bare_app", env=_clean_env(), probe="/bare")
         servers.append(bare)
         workloads = [Workload("bare", "bare Flask endpoint (ceiling)", bare, "GET", "/bare")]

@@ -224,10 +224,24 @@ def seeded(name: str, url: str, stop: Callable[[], None] = lambda: None) -> Back
     return Backend(name, url, data.client_secret, stop)
 
 
-def sqlite_backend() -> Backend:
+def sqlite_backend(folder: Path = OUT) -> Backend:
     from gateway.persistence.db import create_database_url_for_sqlite
 
-    return seeded("SQLite", create_database_url_for_sqlite(OUT / "gateway.db"))
+    return seeded("SQLite", create_database_url_for_sqlite(folder / "gateway.db"))
+
+
+def start_backends(name: str, folder: Path, postgres: bool, backends: list[Backend], rows: list[Row],
+                   log: Callable[[str], None]) -> None:
+    """A fresh seeded SQLite database in ``folder`` and, if asked, a throwaway PostgreSQL; a
+    PostgreSQL that cannot start is a row saying so, not an aborted benchmark."""
+    log(f"{name}: seeding a fresh SQLite database")
+    backends.append(sqlite_backend(folder))
+    if postgres:
+        log(f"{name}: starting a throwaway PostgreSQL")
+        try:
+            backends.append(postgres_backend())
+        except Exception as exc:  # noqa: BLE001 - optional backend: a row, not an abort
+            rows.append(Row("pg", "PostgreSQL runs", Measurement(status="n/a", note=describe(exc)), 1, "req"))
 
 
 def postgres_backend() -> Backend:
@@ -696,14 +710,7 @@ def run(*, seconds: float = 4.0, repeat: int | None = None, postgres: bool = Tru
     targets: list[Target] = []
     details: list[str] = []
     try:
-        log("service: seeding a fresh SQLite database")
-        backends.append(sqlite_backend())
-        if postgres:
-            log("service: starting a throwaway PostgreSQL")
-            try:
-                backends.append(postgres_backend())
-            except Exception as exc:  # noqa: BLE001 - optional backend: a row, not an abort
-                rows.append(Row("pg", "PostgreSQL runs", Measurement(status="n/a", note=describe(exc)), 1, "req"))
+        start_backends("service", OUT, postgres, backends, rows, log)
 
         log("service: starting the bare Flask app and the gateway (2 workers each)")
         bare = Server("bare", "bench.bare_app", env=_clean_env(), probe="/bare")
