@@ -12,10 +12,10 @@ consent's ``permissions`` decide what is shown: ``transactions`` and ``balances`
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, request
-from sqlalchemy import case, func, select
+from sqlalchemy import select, tuple_
 
 from gateway.api import query as params
 from gateway.consent import storage
@@ -25,14 +25,12 @@ from gateway.domain.errors import GatewayError
 from gateway.domain.money import amount_text
 from gateway.persistence.errors import NotFound
 from gateway.persistence.models import BankAccount
-from gateway.persistence.payment_models import StoredEntry, StoredStatement
+from gateway.persistence.payment_models import UNDATED, StoredEntry, StoredStatement
 
 bp = Blueprint("statements", __name__)
 MAX_PAGE = 500
-_DAY = func.coalesce(StoredEntry.booking_date, StoredEntry.value_date)
-"""An entry's day: its booking date, else its value date (a bank may give only one)."""
-_UNDATED = case((_DAY.is_(None), 1), else_=0)
-"""Entries with neither date come last, on both databases (SQLite sorts NULL first, PostgreSQL last)."""
+_BEFORE_UNDATED = UNDATED - timedelta(days=1)
+"""The last day a date filter can reach: entries with neither date are only listed without one."""
 
 
 def _account(account_id: str, permission: str) -> BankAccount:
@@ -54,26 +52,20 @@ def transactions(account_id: str):
     query = (select(StoredEntry, StoredStatement.statement_id)
              .join(StoredStatement, StoredStatement.id == StoredEntry.statement_id)
              .where(StoredEntry.account_iban == account.iban, StoredStatement.kind == "statement")
-             .order_by(_UNDATED, _DAY, StoredEntry.id))
-    if first:
-        query = query.where(_DAY >= first)
-    if last:
-        query = query.where(_DAY <= last)
+             .order_by(StoredEntry.day, StoredEntry.id))
+    if first or last:
+        query = query.where(StoredEntry.day.between(first or date.min, min(last or UNDATED, _BEFORE_UNDATED)))
     after = params.decode_cursor("after", 2)
     if after:
         day, entry_id = after
-        if day:
-            after_day = _parse_day(day, "after")
-            query = query.where((_UNDATED == 1) | (_DAY > after_day) | ((_DAY == after_day) & (StoredEntry.id > entry_id)))
-        else:
-            query = query.where((_UNDATED == 1) & (StoredEntry.id > entry_id))
+        after_day = _parse_day(day, "after") if day else UNDATED
+        query = query.where(tuple_(StoredEntry.day, StoredEntry.id) > tuple_(after_day, entry_id))
     rows = storage.session().execute(query.limit(limit + 1)).all()
     page = rows[:limit]
     cursor = None
     if len(rows) > limit:
         last_entry = page[-1][0]
-        day = last_entry.booking_date or last_entry.value_date
-        cursor = params.encode_cursor(day.isoformat() if day else "", last_entry.id)
+        cursor = params.encode_cursor("" if last_entry.day == UNDATED else last_entry.day.isoformat(), last_entry.id)
     return {"account": {"id": account.id, "iban": account.iban, "currency": account.currency},
             "transactions": [_entry_json(entry, statement_id) for entry, statement_id in page], "next": cursor}
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from gateway.persistence.payment_models import StoredEntry
 
@@ -148,6 +148,37 @@ def test_entries_without_a_booking_date_are_placed_by_value_date_or_last(client,
     assert seen == ["ALICE-2", "ALICE-3", "ALICE-1"]  # Monday, Tuesday (value date), then the undated one
     tuesday = client.get(url + "?from=2026-11-24", headers=booked_days["headers"]).json
     assert [t["end_to_end_id"] for t in tuesday["transactions"]] == ["ALICE-3"]
+
+
+def test_a_page_of_transactions_is_read_in_order_from_the_index(client, app, booked_days):
+    """Each page must come from ix_entries_account_day in order: a plan that sorts reads and sorts
+    every entry of the account for every page.  The endpoint's own statements are explained with
+    their parameters (sorting made prohibitive on PostgreSQL, whose planner prefers to sort three rows)."""
+    database = database_of(app)
+    seen: list[tuple[str, object]] = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _many):
+        if "FROM entries JOIN statements" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", remember)
+    try:
+        url = f"/accounts/{booked_days['account']}/transactions?limit=1"
+        first = client.get(url + "&from=2026-11-01", headers=booked_days["headers"]).json
+        client.get(url + f"&after={first['next']}", headers=booked_days["headers"])
+    finally:
+        event.remove(database.engine, "before_cursor_execute", remember)
+    assert len(seen) == 2
+    with database.engine.connect() as connection:
+        for statement, parameters in seen:
+            if database.dialect == "sqlite":
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                plan = " | ".join(str(row[-1]) for row in rows)
+                assert "ix_entries_account_day" in plan and "TEMP B-TREE" not in plan, plan
+            else:
+                connection.exec_driver_sql("SET enable_sort = off")
+                plan = " | ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+                assert "ix_entries_account_day" in plan and "Sort" not in plan, plan
 
 
 def test_accounts_outside_the_consent_are_not_found(client, wallet, app, clock, booked_days):
