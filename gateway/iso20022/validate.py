@@ -24,7 +24,7 @@ from gateway.domain.rules import (
     load_profile,
 )
 from gateway.iso20022.identify import identify, sniff_message
-from gateway.iso20022.parse import read_identified, reader_message, schema_note
+from gateway.iso20022.parse import Parsed, read_identified, reader_message, schema_note
 from gateway.iso20022.registry import default_registry
 from gateway.iso20022.schema_findings import schema_findings
 from gateway.iso20022.stream import REPORT_FAMILIES, stream_report
@@ -45,6 +45,9 @@ class ValidationReport:
     message: MessageType | None
     findings: list[Finding] = field(default_factory=list)
     source: str | None = None
+    parsed: Parsed | None = None
+    """The document as ``parse`` reads it (with parse's own findings), when it could be read: a
+    caller that acts on a valid document uses this instead of parsing the bytes again."""
 
     @property
     def errors(self) -> list[Finding]:
@@ -119,6 +122,7 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
     else:
         findings += schema_note(message, strict=True)
     document, read_findings = read_identified(identity)
+    parsed = Parsed(identity.family, message, document, identity.findings + read_findings + schema_note(message))
     # The XSD already reports values of the wrong type, with better messages.
     findings += [f for f in read_findings if not (schema_ran and f.rule == "parse.bad_value")]
     locator = mappings.locator(spec.message)
@@ -127,7 +131,7 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
         return bool(tree.xpath(local_xpath(xpath)))
 
     findings += [locate(f, locator, exists) for f in check(identity.family, document, profile=profile, today=today)]
-    return ValidationReport(identity.family, message, findings, label)
+    return ValidationReport(identity.family, message, findings, label, parsed)
 
 
 def _location(dotted: str) -> tuple[str | int, ...]:

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from gateway.domain.errors import InvalidInput
 from gateway.domain.findings import Finding
 from gateway.domain.payments import PaymentBatch
-from gateway.iso20022 import build, parse, validate
+from gateway.iso20022 import build, validate
 from gateway.iso20022.validate import locate
 from gateway.mapping.registry import default_mappings
 from gateway.persistence.errors import AlreadyExists, LimitExceeded
@@ -105,9 +105,8 @@ def _valid_file(body: bytes, clock: Clock):
     if not report.valid:
         raise InvalidInput(f"the payment file has {len(report.errors)} error(s); nothing was accepted",
                            report.findings, code="invalid_payment_file")
-    parsed = parse(body)
-    assert isinstance(parsed.document, PaymentBatch)
-    return parsed
+    assert report.parsed is not None and isinstance(report.parsed.document, PaymentBatch)
+    return report.parsed
 
 
 def _refuse_reused_message_id(session: Session, client_id: str, message_id: str) -> None:

@@ -23,6 +23,7 @@ from gateway.domain.errors import GatewayError, InvalidInput
 from gateway.domain.statements import Report
 from gateway.domain.status import StatusReport
 from gateway.iso20022 import parse, validate
+from gateway.iso20022.parse import Parsed
 from gateway.persistence.db import Database
 from gateway.persistence.errors import ConcurrentUpdate
 from gateway.persistence.payment_models import InboundMessage
@@ -85,7 +86,7 @@ def receive(session: Session, clock: Clock, bank_id: str, body: bytes, *,
                                                         body=body)
     if not is_new:
         return row, Interpreted(row.outcome or "processed", row.family)
-    return row, interpret(session, clock, row, router=router, from_the_bank=True)
+    return row, interpret(session, clock, row, router=router, from_the_bank=True, parsed=report.parsed)
 
 
 def _identity(message: Incoming) -> str:
@@ -137,15 +138,16 @@ def _failed(database: Database, row_id: str, clock: Clock, error: str) -> Interp
 
 
 def interpret(session: Session, clock: Clock, row: InboundMessage, *, router: Router | None = None,
-              from_the_bank: bool = False) -> Interpreted:
+              from_the_bank: bool = False, parsed: Parsed | None = None) -> Interpreted:
     """Read one stored message and apply it (statuses, returns, statements); record the outcome.
 
     ``router`` (the banks) lets statements be checked against the bank that sends them.
     ``from_the_bank``: the bank posted it itself (bank-api), so a pain.002 about a file it has
-    not acknowledged yet shows that it has the file: the file is delivered, as by its ack."""
+    not acknowledged yet shows that it has the file: the file is delivered, as by its ack.
+    ``parsed``: the row's body as already read by the validator, not to be read twice."""
     repo = InboundMessages(session, clock)
     try:
-        parsed = parse(row.body)
+        parsed = parsed or parse(row.body)
     except GatewayError as exc:
         findings = [f.to_dict() for f in getattr(exc, "findings", [])] or [{"message": exc.message}]
         repo.finish(row, outcome="invalid", findings=findings)
