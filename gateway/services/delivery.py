@@ -15,7 +15,7 @@ Outcomes of one attempt:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +26,7 @@ from gateway.connectors.base import (
     OutgoingFile,
     Submission,
 )
+from gateway.connectors.base import InboundMessage as Incoming
 from gateway.persistence.db import Database
 from gateway.persistence.errors import ConcurrentUpdate, NotFound
 from gateway.persistence.payment_models import (
@@ -33,6 +34,7 @@ from gateway.persistence.payment_models import (
     OutgoingMessage,
     PaymentStatus,
 )
+from gateway.persistence.repositories.inbound import InboundMessages, external_id
 from gateway.persistence.repositories.outbox import CLAIM_BATCH, Outbox
 from gateway.persistence.repositories.payments import Payments
 from gateway.services import lifecycle
@@ -48,8 +50,8 @@ class DispatchReport:
     delivered: int = 0
     retried: int = 0
     refused: int = 0
-    immediate: list[tuple[str, object]] = field(default_factory=list)
-    """(bank id, InboundMessage) the banks answered with synchronously, for the inbound service."""
+    answers: list[str] = field(default_factory=list)
+    """Stored rows (``inbound_messages``) of what banks answered synchronously, to interpret."""
 
     @property
     def attempted(self) -> int:
@@ -74,11 +76,11 @@ def dispatch(database: Database, runtime: Runtime, *, worker: str, clock: Clock,
         outcome, detail, submission = _send(runtime, bank_id, outgoing)
         if outcome == "unavailable":
             down.add(bank_id)
-        _record(database, clock, row_id, worker=worker, outcome=outcome, detail=detail,
-                bank_reference=submission.reference if submission else None)
+        report.answers += _record(database, clock, row_id, worker=worker, outcome=outcome, detail=detail,
+                                  bank_reference=submission.reference if submission else None,
+                                  answers=submission.immediate if submission else ())
         if outcome in ("delivered", "duplicate"):
             report.delivered += 1
-            report.immediate += [(bank_id, message) for message in submission.immediate]
         elif outcome == "refused":
             report.refused += 1
         else:
@@ -87,22 +89,31 @@ def dispatch(database: Database, runtime: Runtime, *, worker: str, clock: Clock,
 
 
 def _record(database: Database, clock: Clock, row_id: str, *, worker: str, outcome: str, detail: str | None,
-            bank_reference: str | None) -> None:
-    """The attempt and its payments' new status, in one transaction.  The bank may already have
-    answered (its pain.002 collected and applied by another worker) while this one was sending,
-    so a payment can change under the transaction: it is recorded again from a fresh read, as
-    an unrecorded send would otherwise be re-sent when its lease ends."""
+            bank_reference: str | None, answers: Sequence[Incoming] = ()) -> list[str]:
+    """The attempt, its payments' new status and what the bank answered at once, in one
+    transaction: a crash after it leaves the answers stored (``interpret_pending`` reads them),
+    never a delivered file whose only pain.002 was lost.  Returns the answers' new rows.
+
+    The bank may already have answered (its pain.002 collected and applied by another worker)
+    while this one was sending, so a payment can change under the transaction: it is recorded
+    again from a fresh read, as an unrecorded send would otherwise be re-sent when its lease ends.
+    An outcome that comes after the message was decided (another worker's attempt, after this
+    one's lease ran out) is history only: it does not move the payments."""
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
             with database.transaction() as session:
                 row = Outbox(session, clock).get(row_id)
-                Outbox(session, clock).record(row, worker=worker, outcome=outcome, detail=detail,
-                                              bank_reference=bank_reference)
-                _update_payments(session, clock, row, outcome, detail)
-            return
+                if Outbox(session, clock).record(row, worker=worker, outcome=outcome, detail=detail,
+                                                 bank_reference=bank_reference):
+                    _update_payments(session, clock, row, outcome, detail)
+                stored = [InboundMessages(session, clock).store(bank_id=row.bank_id,
+                                                                external_id=external_id(answer.id, answer.body),
+                                                                body=answer.body) for answer in answers]
+                return [stored_row.id for stored_row, is_new in stored if is_new]
         except ConcurrentUpdate:
             if attempt == RECORD_ATTEMPTS:
                 raise
+    raise AssertionError("unreachable")
 
 
 def acknowledge(session, clock: Clock, *, bank_id: str, row_id: str, client_id: str) -> OutgoingMessage:
@@ -130,8 +141,8 @@ def acknowledge_answered(session, clock: Clock, *, bank_id: str, message_id: str
 
 
 def _taken_by_bank(session, clock: Clock, row: OutgoingMessage, *, worker: str, detail: str) -> None:
-    Outbox(session, clock).record(row, worker=worker[:64], outcome="delivered", detail=detail)
-    _update_payments(session, clock, row, "delivered", None)
+    if Outbox(session, clock).record(row, worker=worker[:64], outcome="delivered", detail=detail):
+        _update_payments(session, clock, row, "delivered", None)
 
 
 def _send(runtime: Runtime, bank_id: str, outgoing: OutgoingFile) -> tuple[str, str | None, Submission | None]:

@@ -58,9 +58,9 @@ def run_once(database: Database, runtime: Runtime, *, worker: str | None = None,
     result = Pass()
     sent = delivery.dispatch(database, runtime, worker=worker, clock=clock)
     result.delivered, result.retried, result.refused = sent.delivered, sent.retried, sent.refused
-    for bank_id, message in sent.immediate:
-        result.collected += inbound.store_and_interpret(database, bank_id, [message], clock=clock,
-                                                        router=runtime.router)
+    for row_id in sent.answers:
+        inbound.interpret_stored(database, row_id, clock=clock, router=runtime.router)
+        result.collected += 1
     if collect:
         for bank in runtime.router.banks:
             try:

@@ -18,6 +18,13 @@ from gateway.persistence.payment_models import InboundMessage
 from gateway.persistence.repositories.audit import Repository, found
 
 
+def external_id(connector_id: str, body: bytes) -> str:
+    """The connector's id of a message plus a digest of its bytes: the same message collected twice
+    is stored once, and a bank that reuses an id for a new message (a test bank after a reset) is
+    not mistaken for a repeat."""
+    return f"{connector_id[:180]}#{hashlib.sha256(body).hexdigest()[:32]}"
+
+
 class InboundMessages(Repository):
     def store(self, *, bank_id: str, external_id: str, body: bytes) -> tuple[InboundMessage, bool]:
         """The stored row, and whether it is new (False: this bank sent this message before).

@@ -97,8 +97,9 @@ class Outbox(Repository):
         return [row for row in rows if row is not None]
 
     def record(self, row: OutgoingMessage, *, worker: str, outcome: str, detail: str | None = None,
-               bank_reference: str | None = None) -> None:
-        """Store one attempt's outcome: delivered/duplicate → delivered; refused → refused; else retry later."""
+               bank_reference: str | None = None) -> bool:
+        """Store one attempt's outcome: delivered/duplicate → delivered; refused → refused; else retry
+        later.  False if the message was decided already (the attempt is then history only)."""
         now = self.clock()
         row.attempts += 1
         if row.claimed_by == worker:  # a claim another worker took over (lease run out) stays its own
@@ -106,7 +107,7 @@ class Outbox(Repository):
         self.session.add(DeliveryAttempt(outgoing_message_id=row.id, at=now, worker=worker, outcome=outcome,
                                          detail=detail))
         if row.status != MessageStatus.PENDING:
-            return  # decided already (delivered by another worker's attempt): this attempt is history only
+            return False  # decided already (delivered by another worker's attempt): history only
         if outcome in ("delivered", "duplicate"):
             row.status, row.delivered_at, row.last_error = MessageStatus.DELIVERED, now, None
             row.bank_reference = bank_reference or row.bank_reference
@@ -118,6 +119,7 @@ class Outbox(Repository):
         if row.status != MessageStatus.PENDING:
             self.audit("system", f"message.{row.status.value}", ("message", row.id), detail, worker=worker,
                        outcome=outcome, attempts=row.attempts)
+        return True
 
     def unclaim(self, row_id: str, *, worker: str) -> None:
         """Give back a claim without an attempt (its bank turned out to be down this pass)."""
