@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from gateway.connectors.base import InboundMessage as Incoming
@@ -102,9 +103,14 @@ def interpret_stored(database: Database, row_id: str, *, clock: Clock, router: R
 
     Workers run side by side: two messages about one payment (its pain.002 and its camt.054)
     can be applied at the same moment by two workers, and the payment's version column makes
-    the later commit fail (``ConcurrentUpdate``).  That message is tried again from a fresh
-    read, and after :data:`ATTEMPTS` left unprocessed for the next pass — never lost, never
-    allowed to abort the worker's pass."""
+    the later commit fail (``ConcurrentUpdate``); two messages repeating one booking can both
+    insert its entry, and the later insert fails on the unique key (``IntegrityError``).  That
+    message is tried again from a fresh read, where it sees the other's work, and after
+    :data:`ATTEMPTS` left unprocessed for the next pass.  A database that cannot be reached or
+    stays locked (``OperationalError``) says nothing about the message: it waits for the next
+    pass too.  Only what the message itself makes fail is recorded as failed: never lost,
+    never allowed to abort the worker's pass."""
+    collisions: list[IntegrityError] = []
     for _ in range(ATTEMPTS):
         try:
             with database.transaction() as session:
@@ -114,9 +120,19 @@ def interpret_stored(database: Database, row_id: str, *, clock: Clock, router: R
                 return interpret(session, clock, row, router=router)
         except ConcurrentUpdate:
             continue
+        except IntegrityError as exc:
+            collisions.append(exc)
+            continue
+        except OperationalError as exc:
+            log.warning("inbound message %s: the database is unavailable (%s); left for the next pass", row_id,
+                        exc.orig)
+            return Interpreted(DEFERRED)
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the worker's every pass
             log.exception("inbound message %s could not be applied", row_id)
             return _failed(database, row_id, clock, f"{type(exc).__name__}: {exc}"[:500])
+    if len(collisions) == ATTEMPTS:  # every time, from fresh reads: not a race another worker won
+        log.error("inbound message %s collides with stored data: %s", row_id, collisions[-1].orig)
+        return _failed(database, row_id, clock, f"IntegrityError: {collisions[-1].orig}"[:500])
     log.info("inbound message %s: payments changed under it %d times; left for the next pass", row_id, ATTEMPTS)
     return Interpreted(DEFERRED)
 
@@ -125,7 +141,9 @@ def _failed(database: Database, row_id: str, clock: Clock, error: str) -> Interp
     """Record, in a transaction of its own, that applying the message failed: it is kept (raw, with
     the error) for the operator and not retried on every pass."""
     with database.transaction() as session:
-        row = InboundMessages(session, clock).get(row_id)
+        row = InboundMessages(session, clock).get(row_id, lock=True)
+        if row.processed_at is not None:  # another worker applied it meanwhile: its outcome stands
+            return Interpreted(row.outcome or "processed", row.family)
         InboundMessages(session, clock).finish(row, outcome="failed", findings=[{"message": error}])
     return Interpreted("failed", None, ({"message": error},))
 
