@@ -7,8 +7,10 @@
 * ``Amount``: exact decimals.  SQLAlchemy's ``Numeric`` on SQLite goes through a
   float (SQLite has no decimal type), which would corrupt large or fractional
   amounts, so on SQLite the value is stored as its decimal text.  On PostgreSQL
-  it is ``NUMERIC(18, 5)``.  Both sides refuse floats and values that would be
-  rounded, so nothing is ever changed silently.  Comparisons and sums are done in
+  it is ``NUMERIC(23, 5)``: 18 integer digits, as many as an ISO 20022 amount can
+  have (the XSDs allow 18 digits in all), so whatever a valid message carries can
+  be stored.  Both sides refuse floats and values that would be rounded, so
+  nothing is ever changed silently.  Comparisons and sums are done in
   Python (the SQLite text does not order numerically).
 * ``JSONValue``: JSON on SQLite, JSONB on PostgreSQL; Python ``None`` is SQL NULL.
 """
@@ -23,7 +25,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-AMOUNT_PRECISION, AMOUNT_SCALE = 18, 5
+AMOUNT_PRECISION, AMOUNT_SCALE = 23, 5
+SQLITE_AMOUNT_LENGTH = 20
+"""The text column's declared length on SQLite since migration 0001; SQLite does not enforce it."""
 _QUANTUM = Decimal(1).scaleb(-AMOUNT_SCALE)
 _MAX_AMOUNT = Decimal(10) ** (AMOUNT_PRECISION - AMOUNT_SCALE)
 
@@ -54,12 +58,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Amount(TypeDecorator[Decimal]):
-    impl = Numeric(AMOUNT_PRECISION, AMOUNT_SCALE, asdecimal=True)
+    """``precision``: a migration that creates a column names the precision of its day."""
+
+    impl = Numeric
     cache_ok = True
+
+    def __init__(self, precision: int = AMOUNT_PRECISION) -> None:
+        super().__init__(precision, AMOUNT_SCALE, asdecimal=True)
+        self.precision = precision
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine:
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(AMOUNT_PRECISION + 2))
+            return dialect.type_descriptor(String(SQLITE_AMOUNT_LENGTH))
         return dialect.type_descriptor(self.impl)
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Decimal | str | None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.payments.conftest import MERCHANT, post_operation, wallet_token, work
+from sqlalchemy import select
+
+from gateway.persistence.payment_models import OutgoingMessage
+from tests.payments.conftest import MERCHANT, database_of, post_operation, wallet_token, work
 
 
 def pay_body(amount: str = "12.50", **extra) -> dict:
@@ -28,6 +31,21 @@ def test_pay_is_queued_sent_accepted_and_booked(client, wallet, app, clock):
     seen = client.get(f"/payments/{payment['id']}", headers=headers).json
     assert seen["status"] == "booked"
     assert [h["status"] for h in seen["history"]] == ["queued", "sent", "accepted", "booked"]
+
+
+def test_the_largest_amount_the_operations_take_is_stored_and_sent_exactly(client, wallet, app):
+    """The schema takes 14 integer digits (common.json: 18 digits in all with 4 decimals, the
+    XSD's totalDigits); the columns must hold them, not fail with a 500."""
+    largest = "99999999999999.99"
+    answer = post_operation(client, wallet_token(client, wallet), "pay", pay_body(largest))
+    assert answer.status_code == 201, answer.json
+    (payment,) = answer.json["payments"]
+    assert payment["amount"] == largest
+    seen = client.get(f"/payments/{payment['id']}", headers=wallet_token(client, wallet)).json
+    assert seen["amount"] == largest
+    with database_of(app).transaction() as session:
+        body = session.scalar(select(OutgoingMessage.body))
+    assert f">{largest}</InstdAmt>".encode() in body and f"<CtrlSum>{largest}</CtrlSum>".encode() in body
 
 
 def test_the_wallets_day_as_camt053_from_the_operations_that_passed_through(client, wallet, app, clock):
