@@ -17,7 +17,7 @@ from gateway.services.runtime import Runtime
 
 def runtime_from(settings: Settings) -> Runtime:
     return Runtime(router=Router(load_banks(settings.banks_path)), connector_factory=connector_for,
-                   risk=load_risk_rules(settings.risk_path))
+                   risk=load_risk_rules(settings.risk_path), webhooks_to_loopback=settings.profile == "development")
 
 
 def connector_for(bank: BankProfile):

@@ -3,12 +3,11 @@ secret (shown to its client, which needs it to check signatures); ``GET /webhook
 ``DELETE /webhooks/{id}``.  Every payment status change of the client is then POSTed to
 each URL, signed (see :mod:`gateway.worker.webhooks` for the headers and how to verify).
 
-URLs must be https, except on loopback (a developer's receiver) in the development profile.
+URLs must be https and public (see :mod:`gateway.services.webhook_targets`), except on
+loopback (a developer's receiver) in the development profile.
 """
 
 from __future__ import annotations
-
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app
 
@@ -20,11 +19,11 @@ from gateway.domain.errors import InvalidInput
 from gateway.domain.findings import Finding
 from gateway.persistence.payment_models import WebhookSubscription
 from gateway.persistence.repositories.webhooks import Webhooks
+from gateway.services import webhook_targets
 
 bp = Blueprint("webhooks", __name__)
 SCOPES = (WALLET_SCOPE, "consents")
 """The client's own tokens; a token bound to one holder's consent cannot subscribe to every payment."""
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _client_id() -> str:
@@ -63,11 +62,8 @@ def _json(row: WebhookSubscription) -> dict:
 
 
 def _check_url(url: object) -> None:
-    parts = urlsplit(url) if isinstance(url, str) else None
     development = current_app.config["GATEWAY_SETTINGS"].profile == "development"
-    ok = parts is not None and parts.hostname and (
-        parts.scheme == "https" or (parts.scheme == "http" and development and parts.hostname in LOOPBACK))
-    if not ok or len(url) > 2000:
-        message = "url must be an https URL (http only to loopback, in development)"
+    message = webhook_targets.refusal(url, loopback=development)
+    if message:
         raise InvalidInput(message, [Finding(rule="webhook.url", reason="FF01", message=message, location=("url",),
                                              value=str(url)[:200])], code="invalid_webhook")

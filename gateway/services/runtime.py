@@ -24,6 +24,8 @@ class Runtime:
     router: Router
     connector_factory: Callable[[BankProfile], Connector]
     risk: RiskRules = field(default_factory=RiskRules)
+    webhooks_to_loopback: bool = False
+    """Webhooks may go to this machine (a developer's receiver): the development profile."""
     _connectors: dict[str, Connector] = field(default_factory=dict, repr=False)
 
     def connector(self, bank_id: str) -> Connector:

@@ -69,7 +69,7 @@ def run_once(database: Database, runtime: Runtime, *, worker: str | None = None,
                 result.problems.append(f"{bank.id}: {exc.message}")
                 log.warning("collecting from %s failed: %s", bank.id, exc.message)
     result.interpreted = inbound.interpret_pending(database, clock=clock, router=runtime.router)
-    result.webhooks = webhooks.deliver_due(database, clock=clock)
+    result.webhooks = webhooks.deliver_due(database, clock=clock, loopback=runtime.webhooks_to_loopback)
     try:
         with database.transaction() as session:
             Consents(session, clock).expire_due()

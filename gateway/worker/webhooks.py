@@ -26,6 +26,7 @@ import requests
 from gateway.persistence.db import Database
 from gateway.persistence.payment_models import WebhookDelivery
 from gateway.persistence.repositories.webhooks import CLAIM_BATCH, Webhooks
+from gateway.services import webhook_targets
 
 TIMEOUT = (3.05, 10)
 TOLERANCE_SECONDS = 300
@@ -41,11 +42,16 @@ def verify(secret: str, *, timestamp: int, body: bytes, signature: str, now: int
     return hmac.compare_digest(sign(secret, timestamp, body), signature) and abs(now - timestamp) <= TOLERANCE_SECONDS
 
 
-def deliver_due(database: Database, *, clock: Callable[[], datetime], limit: int = CLAIM_BATCH) -> int:
+def deliver_due(database: Database, *, clock: Callable[[], datetime], limit: int = CLAIM_BATCH,
+                loopback: bool = False) -> int:
+    """POST what is due.  A URL whose host resolves to an address that is not public is not
+    called (see :mod:`gateway.services.webhook_targets`; ``loopback``: development); that
+    attempt fails with the reason, like a receiver that is down."""
     with database.transaction() as session:
         due = [(d.id, s.url, s.secret, d.payload) for d, s in Webhooks(session, clock).claim_due(limit=limit)]
     for delivery_id, url, secret, payload in due:
-        ok, detail = _post(url, secret, delivery_id, payload, clock)
+        unsafe = webhook_targets.unsafe_destination(url, loopback=loopback)
+        ok, detail = (False, f"not called: {unsafe}") if unsafe else _post(url, secret, delivery_id, payload, clock)
         with database.transaction() as session:
             repo = Webhooks(session, clock)
             repo.record(session.get(WebhookDelivery, delivery_id), ok=ok, detail=detail)

@@ -10,9 +10,13 @@ import hmac
 import json
 
 import pytest
+import requests
+from sqlalchemy import select
 
+from gateway.persistence.payment_models import WebhookDelivery
+from gateway.services import webhook_targets
 from gateway.worker.webhooks import verify
-from tests.payments.conftest import MERCHANT, post_operation, wallet_token, work
+from tests.payments.conftest import MERCHANT, database_of, post_operation, wallet_token, work
 
 
 def subscribe(client, headers, url: str):
@@ -125,6 +129,11 @@ def test_an_ended_subscription_receives_nothing(client, wallet, app, clock, rece
     "javascript:alert(1)",
     "127.0.0.1:8080/hook",
     "https://example.com/" + "x" * 2000,
+    "https://169.254.169.254/latest/meta-data",   # the cloud's metadata service
+    "https://10.1.2.3/hook",                      # private
+    "https://[fd00::1]/hook",                     # unique local IPv6
+    "https://0.0.0.0/hook",
+    "https://user:secret@wallet.example/hook",    # credentials in the URL
     "",
     None,
     42,
@@ -135,6 +144,25 @@ def test_urls_that_are_not_https_are_refused(client, wallet, app, url):
     assert answer.json["code"] == "invalid_webhook"
     assert answer.json["findings"][0]["field"] == "url"
     assert client.get("/webhooks", headers=wallet_token(client, wallet)).json == {"webhooks": []}
+
+
+def test_a_host_that_resolves_inside_is_not_called(client, wallet, app, clock, monkeypatch):
+    """A public-looking name that points at an internal address (set up so, or re-pointed after
+    subscribing): the worker resolves it before each delivery and does not connect."""
+    monkeypatch.setattr(webhook_targets, "_resolve", lambda host: ["93.184.215.14", "10.0.0.7"])
+
+    def must_not_post(*args, **kwargs):
+        raise AssertionError("the worker connected to a host that resolves to a private address")
+
+    monkeypatch.setattr(requests, "post", must_not_post)
+    headers = wallet_token(client, wallet)
+    assert subscribe(client, headers, "https://hooks.wallet.example/in").status_code == 201
+    pay(client, headers)
+    assert work(app, clock).webhooks == 3
+    with database_of(app).transaction() as session:
+        errors = {d.last_error for d in session.scalars(select(WebhookDelivery))}
+    assert errors == {"not called: hooks.wallet.example resolves to 10.0.0.7: 10.0.0.7 is not a public address "
+                      "(private, link-local, reserved or multicast)"}
 
 
 def test_https_urls_are_taken(client, wallet, app):
