@@ -34,6 +34,10 @@ from gateway.mapping.locate import local_xpath
 
 STRICT_RULES = {"document.namespace", "document.root"}
 """Deviations that parse reads past with a warning and validate reports as errors."""
+UNCHECKED_VERSION = "document.version"
+"""A version the gateway has no mapping for: parse reads it with a known version's shapes.  With
+its XSD installed the document is still checked, so that stays a warning; with neither, nothing
+about it was checked and validate reports an error rather than call it valid."""
 
 STREAM_THRESHOLD = 32 * 1024 * 1024
 """Statements larger than this are validated in one streaming pass, in flat memory."""
@@ -113,10 +117,11 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
             rule="unsupported_message", reason="FF01",
             message=f"{identity.message or identity.family} is recognised but the gateway does not read it yet")], label)
     spec = mappings.spec(reader_message(mappings, identity))
-    # Strict where parse is lenient: what parse tolerates with a warning is an error here.
-    findings = [replace(f, severity=Severity.ERROR) if f.rule in STRICT_RULES else f for f in identity.findings]
     message = identity.message
     schema_ran = message is not None and default_registry().has(message)
+    # Strict where parse is lenient: what parse tolerates with a warning is an error here.
+    strict = STRICT_RULES if schema_ran else STRICT_RULES | {UNCHECKED_VERSION}
+    findings = [_strict(f, strict) for f in identity.findings]
     if schema_ran:
         findings += schema_findings(default_registry().schema(message), tree, spec.repeated_tags())
     else:
@@ -124,7 +129,7 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
     document, read_findings = read_identified(identity)
     parsed = Parsed(identity.family, message, document, identity.findings + read_findings + schema_note(message))
     # The XSD already reports values of the wrong type, with better messages.
-    findings += [f for f in read_findings if not (schema_ran and f.rule == "parse.bad_value")]
+    findings += [_strict(f, strict) for f in read_findings if not (schema_ran and f.rule == "parse.bad_value")]
     locator = mappings.locator(spec.message)
 
     def exists(xpath: str) -> bool:
@@ -132,6 +137,10 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
 
     findings += [locate(f, locator, exists) for f in check(identity.family, document, profile=profile, today=today)]
     return ValidationReport(identity.family, message, findings, label, parsed)
+
+
+def _strict(finding: Finding, rules: set[str]) -> Finding:
+    return replace(finding, severity=Severity.ERROR) if finding.rule in rules else finding
 
 
 def _location(dotted: str) -> tuple[str | int, ...]:

@@ -330,11 +330,14 @@ def test_unmapped_version_is_read_with_a_version_warning():
     assert report.statements[0].entries == (entry,)
 
 
-def test_unmapped_version_validates_with_warnings_only():
+def test_unmapped_version_without_its_xsd_is_not_called_valid():
+    """Read leniently above, but the validator checked nothing about it (no XSD, no mapping of its
+    own): a conformance verdict of 'valid' would be hollow."""
     report = validate(V04)
-    rules = {f.rule for f in report.findings}
-    assert {"document.version", "schema.unavailable"} <= rules
-    assert report.errors == []
+    severities = {f.rule: f.severity for f in report.findings}
+    assert severities["document.version"] is Severity.ERROR
+    assert severities["schema.unavailable"] is Severity.WARNING
+    assert not report.valid
 
 
 # --------------------------------------------------------------------------- (g) bad values

@@ -7,6 +7,8 @@ holding Alice's German account (DE/37040044), each with its own state file."""
 
 from __future__ import annotations
 
+import re
+
 import hashlib
 import uuid
 from datetime import UTC, date, datetime
@@ -151,6 +153,20 @@ def test_what_is_not_a_usable_pain001(client, wallet, app, clock, body, code):
     answer = upload(client, headers, body)
     assert answer.status_code == 422, answer.json
     assert answer.json["code"] == code
+    assert counts(app) == NOTHING
+
+
+def test_a_version_the_gateway_neither_maps_nor_has_the_xsd_of_is_refused(client, wallet, app, clock):
+    """pain.001.001.99 is read with the shapes of a known version by the lenient parser; as an
+    upload nothing about it could be checked (no XSD, no mapping), so it is refused, not sent."""
+    headers, _ = consent_token(client, app, wallet, clock)
+    body = pain001("V99-1", [(ALICE_NL, [("V99-1-1", "1.00")])])
+    declared = re.search(rb"pain\.001\.001\.\d\d", body).group()
+    answer = upload(client, headers, body.replace(declared, b"pain.001.001.99"))
+    assert answer.status_code == 422, answer.json
+    assert answer.json["code"] == "invalid_payment_file"
+    errors = [f for f in answer.json["findings"] if f["severity"] == "error"]
+    assert [f["rule"] for f in errors] == ["document.version"] and "pain.001.001.99" in errors[0]["message"]
     assert counts(app) == NOTHING
 
 
