@@ -63,6 +63,7 @@ from gateway.services import lifecycle
 
 Clock = Callable[[], datetime]
 INTEGRITY = "statement_integrity"
+MISSING_STATEMENT, SEQUENCE_GAP = "reconcile.missing_statement", "reconcile.sequence_gap"
 
 
 def ingest(session: Session, clock: Clock, row: InboundMessage, report: Report, *,
@@ -96,11 +97,12 @@ def _ingest_statement(session: Session, clock: Clock, row: InboundMessage, repor
                                                                          known=earlier)
         for finding in findings:
             _exception(session, clock, INTEGRITY, summary.account_id, finding.message, None, None,
-                       {"rule": finding.rule, "reason": finding.reason, "statement_id": statement.identification})
+                       {"rule": finding.rule, "reason": finding.reason, "statement_id": statement.identification,
+                        **_what_is_missing(finding)})
     if stored is None:  # the same statement again: reported above as a duplicate, nothing to re-apply
         return
     if report.kind == ReportKind.STATEMENT:
-        _resolve_missing(session, clock, summary)
+        _resolve_missing(session, clock, summary, received=[*earlier, summary])
     entries = booked_entries(statement)
     _store_entries(session, stored, entries)
     booked_through = summary.to_date if report.kind == ReportKind.STATEMENT else None
@@ -131,24 +133,49 @@ def flag_missing_statements(session: Session, clock: Clock, *, through: date) ->
     before = session.scalar(select(func.count()).select_from(ReconciliationException))
     for bank_id, account in accounts:
         summaries = _summaries(session, bank_id, account, exclude=None)
+        flagged = {(row.details or {}).get("date") for row in _open_integrity(session, account)
+                   if (row.details or {}).get("rule") == MISSING_STATEMENT}
         for finding in missing_statements(summaries, through=through):
+            if finding.value in flagged:  # already open (found when a later statement arrived)
+                continue
             _exception(session, clock, INTEGRITY, account, finding.message, None, None,
                        {"rule": finding.rule, "reason": finding.reason, "date": finding.value})
     return session.scalar(select(func.count()).select_from(ReconciliationException)) - before
 
 
-def _resolve_missing(session: Session, clock: Clock, summary: StatementSummary) -> None:
-    """A statement that arrives late settles the 'missing end-of-day statement' of its days."""
-    if summary.from_date is None or summary.to_date is None:
-        return
-    query = select(ReconciliationException).where(
-        ReconciliationException.kind == INTEGRITY, ReconciliationException.account_iban == summary.account_id,
-        ReconciliationException.resolved_at.is_(None))
-    for row in session.scalars(query):
-        day = (row.details or {}).get("date")
-        if (row.details or {}).get("rule") == "reconcile.missing_statement" and day and \
-                summary.from_date.isoformat() <= day <= summary.to_date.isoformat():
+def _resolve_missing(session: Session, clock: Clock, summary: StatementSummary, *,
+                     received: list[StatementSummary]) -> None:
+    """A statement that arrives late settles the 'missing end-of-day statement' of its days, and a
+    sequence gap once every number in it has arrived."""
+    numbers = {s.sequence_number for s in received if s.sequence_number is not None}
+    for row in _open_integrity(session, summary.account_id):
+        details = row.details or {}
+        if details.get("rule") == MISSING_STATEMENT:
+            day = details.get("date")
+            settled = bool(day and summary.from_date and summary.to_date
+                           and summary.from_date.isoformat() <= day <= summary.to_date.isoformat())
+        elif details.get("rule") == SEQUENCE_GAP and "first_missing" in details:
+            settled = set(range(details["first_missing"], details["last_missing"] + 1)) <= numbers
+        else:
+            continue
+        if settled:
             row.resolved_at, row.open_key = clock(), None
+
+
+def _open_integrity(session: Session, account: str) -> list[ReconciliationException]:
+    return list(session.scalars(select(ReconciliationException).where(
+        ReconciliationException.kind == INTEGRITY, ReconciliationException.account_iban == account,
+        ReconciliationException.resolved_at.is_(None))))
+
+
+def _what_is_missing(finding) -> dict:
+    """What a continuity finding says is missing, as the exception's details, so that the statement
+    that arrives late can settle it: the day, or the range of sequence numbers."""
+    if finding.rule == MISSING_STATEMENT:
+        return {"date": finding.value}
+    if finding.rule == SEQUENCE_GAP:
+        return {"first_missing": int(finding.extra["expected"]), "last_missing": int(finding.value) - 1}
+    return {}
 
 
 def _store(session: Session, clock: Clock, row: InboundMessage, kind: ReportKind, statement: Statement,
