@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
+from gateway.api import query as params
 from gateway.api.bodies import json_body
 from gateway.consent import storage
 from gateway.consent.models import WALLET_SCOPE
@@ -35,7 +36,7 @@ VERSIONS = {"02": "camt.053.001.02", "08": "camt.053.001.08"}
 @bp.post("/ledger/camt.053")
 @require_oauth(WALLET_SCOPE)
 def ledger_statement():
-    version = request.args.get("version", "08")
+    version = params.single("version") or "08"
     if version not in VERSIONS:
         raise GatewayError(f"version must be one of {', '.join(VERSIONS)}, not {version!r}", code="invalid_parameter")
     body = json_body()

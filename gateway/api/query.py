@@ -23,8 +23,16 @@ def InvalidParameter(message: str) -> GatewayError:  # raised like an exception 
     return GatewayError(message, code="invalid_parameter")
 
 
+def single(name: str) -> str | None:
+    """The parameter's one value (None when absent); given twice, which one was meant is unknown: 400."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise InvalidParameter(f"{name} is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
 def limit(default: int, maximum: int) -> int:
-    text = request.args.get("limit")
+    text = single("limit")
     if text is None:
         return default
     if not text.isdigit() or not 1 <= int(text) <= maximum:
@@ -33,7 +41,7 @@ def limit(default: int, maximum: int) -> int:
 
 
 def choice(name: str, allowed: tuple[str, ...]) -> str | None:
-    text = request.args.get(name)
+    text = single(name)
     if text is not None and text not in allowed:
         raise InvalidParameter(f"{name} must be one of {', '.join(allowed)}, not {text!r}")
     return text
@@ -45,7 +53,7 @@ def encode_cursor(*parts: str) -> str:
 
 def decode_cursor(name: str, count: int) -> tuple[str, ...] | None:
     """The ``count`` parts of the cursor in parameter ``name``; None when absent; 400 when not one of ours."""
-    text = request.args.get(name)
+    text = single(name)
     if text is None:
         return None
     try:

@@ -6,9 +6,10 @@ resolved ones."""
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 from sqlalchemy import or_, select
 
+from gateway.api import query as params
 from gateway.consent import storage
 from gateway.consent.models import WALLET_SCOPE
 from gateway.consent.protect import current_token, require_oauth
@@ -29,7 +30,7 @@ def exceptions():
     own_payments = select(Payment.id).where(Payment.client_id == client_id)
     query = select(ReconciliationException).where(or_(ReconciliationException.payment_id.in_(own_payments),
                                                       ReconciliationException.account_iban.in_(own_accounts)))
-    if request.args.get("open", "true") != "false":
+    if params.choice("open", ("true", "false")) != "false":
         query = query.where(ReconciliationException.resolved_at.is_(None))
     rows = storage.session().scalars(query.order_by(ReconciliationException.created_at).limit(1000))
     return {"exceptions": [exception_json(r) for r in rows]}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, request
+from flask import Blueprint
 from sqlalchemy import select, tuple_
 
 from gateway.api import query as params
@@ -48,6 +48,8 @@ def _account(account_id: str, permission: str) -> BankAccount:
 def transactions(account_id: str):
     account = _account(account_id, "transactions")
     first, last = _date("from"), _date("to")
+    if first and last and first > last:
+        raise GatewayError(f"from ({first}) is after to ({last})", code="invalid_parameter")
     limit = params.limit(100, MAX_PAGE)
     query = (select(StoredEntry, StoredStatement.statement_id)
              .join(StoredStatement, StoredStatement.id == StoredEntry.statement_id)
@@ -99,7 +101,7 @@ def _entry_json(entry: StoredEntry, statement_id: str) -> dict:
 
 
 def _date(name: str) -> date | None:
-    text = request.args.get(name)
+    text = params.single(name)
     return _parse_day(text, name) if text else None
 
 

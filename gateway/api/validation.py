@@ -17,6 +17,7 @@ from datetime import date
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import NotAcceptable
 
+from gateway.api import query as params
 from gateway.api.bodies import xml_body
 from gateway.api.junit import junit_report
 from gateway.domain.errors import GatewayError, InvalidInput, UnsupportedMessage
@@ -31,7 +32,7 @@ FORMATS = ("json", "junit")
 def validate_document():
     body = xml_body()
     junit = _wants_junit()
-    profile = request.args.get("profile") or None
+    profile = params.single("profile") or None
     today = _today()
     limit = current_app.config["GATEWAY_SETTINGS"].max_body_bytes
     started = time.perf_counter()
@@ -47,7 +48,7 @@ def validate_document():
 
 def _wants_junit() -> bool:
     """``?format=`` wins over ``Accept``; without either the answer is JSON."""
-    name = request.args.get("format")
+    name = params.single("format")
     if name is not None:
         if name not in FORMATS:
             raise GatewayError(f"format must be one of {', '.join(FORMATS)}, not {name!r}", code="invalid_parameter")
@@ -62,7 +63,7 @@ def _wants_junit() -> bool:
 
 def _today() -> date:
     """Date rules (execution dates in the past) run against ``?today=``, else the server's date."""
-    text = request.args.get("today")
+    text = params.single("today")
     if not text:
         return date.today()
     try:

@@ -99,7 +99,8 @@ def test_date_filters(client, booked_days):
     assert len(until_monday["transactions"]) == 2
     later = client.get(url + "?from=2026-11-25", headers=booked_days["headers"]).json
     assert later["transactions"] == [] and later["next"] is None
-    for bad in ("?from=23-11-2026", "?to=2026-02-30", "?after=nonsense", "?limit=0", "?limit=501", "?limit=ten"):
+    for bad in ("?from=23-11-2026", "?to=2026-02-30", "?after=nonsense", "?limit=0", "?limit=501", "?limit=ten",
+                "?from=2026-11-24&to=2026-11-23", "?limit=2&limit=3", "?from=2026-11-23&from=2026-11-24"):
         answer = client.get(url + bad, headers=booked_days["headers"])
         assert answer.status_code == 400, (bad, answer.json)
         assert answer.json["code"] == "invalid_parameter"
@@ -203,3 +204,12 @@ def test_a_clean_day_leaves_no_reconciliation_exception(client, wallet, booked_d
     answer = client.get("/reconciliation/exceptions", headers=wallet_token(client, wallet))
     assert answer.status_code == 200
     assert answer.json["exceptions"] == []
+
+
+def test_the_exceptions_list_refuses_what_it_cannot_use(client, wallet, booked_days):
+    headers = wallet_token(client, wallet)
+    for good in ("?open=true", "?open=false"):
+        assert client.get("/reconciliation/exceptions" + good, headers=headers).status_code == 200
+    for bad in ("?open=maybe", "?open=0", "?open=true&open=false"):
+        answer = client.get("/reconciliation/exceptions" + bad, headers=headers)
+        assert answer.status_code == 400 and answer.json["code"] == "invalid_parameter", (bad, answer.json)
