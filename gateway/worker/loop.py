@@ -68,16 +68,24 @@ def run_once(database: Database, runtime: Runtime, *, worker: str | None = None,
             except ConnectorError as exc:
                 result.problems.append(f"{bank.id}: {exc.message}")
                 log.warning("collecting from %s failed: %s", bank.id, exc.message)
+            except Exception as exc:  # noqa: BLE001 - a disk full, a connector bug: this bank's step only
+                result.problems.append(f"{bank.id}: {type(exc).__name__}: {exc}")
+                log.exception("collecting from %s failed unexpectedly", bank.id)
     result.interpreted = inbound.interpret_pending(database, clock=clock, router=runtime.router)
     result.webhooks = webhooks.deliver_due(database, clock=clock, loopback=runtime.webhooks_to_loopback)
+    _housekeeping(database, lambda session: Consents(session, clock).expire_due())
+    if statements_through is not None:  # its own transaction: a lost race above does not skip the day's check
+        _housekeeping(database, lambda session: reports.flag_missing_statements(session, clock,
+                                                                                through=statements_through))
+    return result
+
+
+def _housekeeping(database: Database, step: Callable) -> None:
     try:
         with database.transaction() as session:
-            Consents(session, clock).expire_due()
-            if statements_through is not None:
-                reports.flag_missing_statements(session, clock, through=statements_through)
-    except ConcurrentUpdate:  # another worker expired the same consent first: its work stands
-        log.info("housekeeping skipped: another worker changed the same records")
-    return result
+            step(session)
+    except ConcurrentUpdate:  # another worker did the same first (expired the same consent): its work stands
+        log.info("housekeeping step skipped: another worker changed the same records")
 
 
 def run_forever(database: Database, runtime: Runtime, *, poll_seconds: float, stop: threading.Event,

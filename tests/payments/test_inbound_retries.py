@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from gateway.persistence.payment_models import InboundMessage, Payment
 from gateway.persistence.repositories.inbound import InboundMessages, external_id
 from gateway.services import delivery, inbound, statuses
-from tests.payments.conftest import MERCHANT, database_of, post_operation, wallet_token
+from tests.payments.conftest import MERCHANT, database_of, post_operation, wallet_token, work
 
 
 @pytest.fixture
@@ -80,3 +80,22 @@ def test_a_collision_that_happens_every_time_is_recorded_as_failed(app, clock, s
     with database_of(app).transaction() as session:
         row = session.scalar(select(InboundMessage).where(InboundMessage.id == row_id))
         assert row.outcome == "failed" and "UNIQUE constraint failed" in row.findings[0]["message"]
+
+
+def test_an_unexpected_failure_collecting_from_a_bank_costs_only_that_step(client, wallet, app, clock, receiver,
+                                                                           monkeypatch):
+    """A full disk while keeping what a bank sent, a connector's bug: the pass still delivers files,
+    interprets what is stored and sends webhooks, and names the problem."""
+    headers = wallet_token(client, wallet)
+    assert client.post("/webhooks", json={"url": receiver.url}, headers=headers).status_code == 201
+
+    def disk_full():
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(app.extensions["gateway.runtime"].connector("sandbox"), "collect", disk_full)
+    answer = post_operation(client, headers, "pay", {"amount": "3.00", "currency": "EUR",
+                                                     "merchant": {"name": "Shop", "iban": MERCHANT}})
+    assert answer.status_code == 201
+    done = work(app, clock)
+    assert done.delivered == 1 and done.webhooks >= 1  # queued → sent, POSTed
+    assert done.problems == ["sandbox: OSError: [Errno 28] No space left on device"]
