@@ -43,7 +43,11 @@ from gateway.domain.reconciliation import (
     relevant_payments,
     summary_of,
 )
-from gateway.domain.reconciliation.booked import account_id
+from gateway.domain.reconciliation.booked import (
+    account_id,
+    booking_identity,
+    with_notified_keys,
+)
 from gateway.domain.reconciliation.keys import exception_key
 from gateway.domain.reconciliation.sent import AWAITING_BOOKING, STATUSES
 from gateway.domain.statements import Report, ReportKind, Statement
@@ -104,6 +108,8 @@ def _ingest_statement(session: Session, clock: Clock, row: InboundMessage, repor
     if report.kind == ReportKind.STATEMENT:
         _resolve_missing(session, clock, summary, received=[*earlier, summary])
     entries = booked_entries(statement)
+    if report.kind == ReportKind.STATEMENT:
+        entries = with_notified_keys(entries, _notified(session, row.bank_id, summary.account_id, entries))
     _store_entries(session, stored, entries)
     booked_through = summary.to_date if report.kind == ReportKind.STATEMENT else None
     payments = _payments_for(session, row.bank_id, relevant_payments(entries, booked_through=booked_through),
@@ -176,6 +182,21 @@ def _what_is_missing(finding) -> dict:
     if finding.rule == SEQUENCE_GAP:
         return {"first_missing": int(finding.extra["expected"]), "last_missing": int(finding.value) - 1}
     return {}
+
+
+def _notified(session: Session, bank_id: str, account: str, entries: list) -> list[tuple[str, tuple]]:
+    """Entries of this bank's notifications for the account on the statement's booking days that no
+    statement has repeated yet (they are still the notification's), with their booking identity."""
+    days = {e.booking_date for e in entries if e.account_servicer_reference is None and e.booking_date}
+    if not days:
+        return []
+    rows = session.scalars(select(StoredEntry).join(StoredStatement, StoredStatement.id == StoredEntry.statement_id)
+                           .where(StoredStatement.bank_id == bank_id,
+                                  StoredStatement.kind == ReportKind.NOTIFICATION.value,
+                                  StoredEntry.account_iban == account, StoredEntry.booking_date.in_(days))
+                           .order_by(StoredEntry.id))
+    return [(e.entry_key, booking_identity(e.amount, e.currency, e.credit_debit, e.booking_date, e.end_to_end_id))
+            for e in rows]
 
 
 def _store(session: Session, clock: Clock, row: InboundMessage, kind: ReportKind, statement: Statement,

@@ -8,6 +8,8 @@ Monday's closing balance 2500.00 - 40.00 - 25.50 = 2434.50, Tuesday's 2434.50 - 
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +17,6 @@ import pytest
 from sqlalchemy import event, select
 
 from gateway.persistence.payment_models import StoredEntry
-
 from tests.payments.conftest import (
     ALICE_NL,
     MERCHANT,
@@ -213,3 +214,32 @@ def test_the_exceptions_list_refuses_what_it_cannot_use(client, wallet, booked_d
     for bad in ("?open=maybe", "?open=0", "?open=true&open=false"):
         answer = client.get("/reconciliation/exceptions" + bad, headers=headers)
         assert answer.status_code == 400 and answer.json["code"] == "invalid_parameter", (bad, answer.json)
+
+
+def test_a_bank_that_gives_no_acctsvcrref_books_each_payment_once(client, wallet, app, clock, monkeypatch):
+    """Without AcctSvcrRef a camt.054 and the camt.053 that repeats its bookings share nothing but
+    the booking itself.  The sandbox's messages are stripped of every AcctSvcrRef on collection (an
+    optional element in both) to be what such a bank sends: each payment is booked once, nothing is
+    a 'duplicate booking', and the statement's entries are alice's transactions."""
+    sandbox = app.extensions["gateway.runtime"].connector("sandbox")
+    collect = sandbox.collect
+    strip = re.compile(rb"<AcctSvcrRef>[^<]*</AcctSvcrRef>")
+    monkeypatch.setattr(sandbox, "collect", lambda: [replace(m, body=strip.sub(b"", m.body)) for m in collect()])
+    payments_headers, _ = consent_token(client, app, wallet, clock, minutes=DAYS)
+    paid = [transfer(client, payments_headers, "40.00", "NOREF-1"), transfer(client, payments_headers, "25.50",
+                                                                             "NOREF-2")]
+    work(app, clock)  # pain.002s and camt.054s: booked by the notifications
+    assert sandbox.advance(days=1).statements > 0
+    work(app, clock)  # Monday's camt.053 repeats both bookings
+
+    wallet_headers = wallet_token(client, wallet)
+    assert client.get("/reconciliation/exceptions", headers=wallet_headers).json["exceptions"] == []
+    for payment in paid:
+        seen = client.get(f"/payments/{payment['id']}", headers=wallet_headers).json
+        assert [h["status"] for h in seen["history"]].count("booked") == 1 and seen["status"] == "booked"
+    headers, _ = consent_token(client, app, wallet, clock, kind="accounts", ibans=(ALICE_NL,), minutes=DAYS)
+    (account,) = alice_account_ids(app, [ALICE_NL])
+    listed = client.get(f"/accounts/{account}/transactions", headers=headers).json["transactions"]
+    assert sorted((t["end_to_end_id"], t["payment_id"]) for t in listed) == \
+        [("NOREF-1", paid[0]["id"]), ("NOREF-2", paid[1]["id"])]
+    assert len({t["statement_id"] for t in listed}) == 1  # the camt.053's, not the notifications'

@@ -30,6 +30,7 @@ from gateway.domain.reconciliation import (
     reconcile,
     relevant_payments,
 )
+from gateway.domain.reconciliation.booked import booking_identity, with_notified_keys
 from gateway.domain.statements import (
     BankTransactionCode,
     Entry,
@@ -616,3 +617,19 @@ def test_reconciling_only_the_relevant_payments_gives_the_same_result(sent, entr
         relevant = relevant_payments(entries, booked_through=through)
         assert reconcile([p for p in sent if relevant.wanted(p)], entries, booked_through=through) == \
             reconcile(sent, entries, booked_through=through)
+
+
+# --------------------------------------------------------------------------- notification keys adopted
+
+def test_a_statement_entry_without_acctsvcrref_takes_the_key_of_the_notification_of_its_booking():
+    stmt = [debit("ACME|stmt|S1|0", "12.00", e2e="E-1"), debit("ACME|stmt|S1|1", "12.00", e2e="E-1"),
+            debit("ACME|stmt|S1|2", "9.00", e2e="E-2"), debit("ACME|ref|R7", "5.00", e2e="E-3",
+                                                             account_servicer_reference="R7")]
+    notified = [("ACME|stmt|N1|0", booking_identity(Decimal("12.00"), "EUR", "DBIT", TUE, "E-1")),
+                ("ACME|stmt|N9|0", booking_identity(Decimal("5.00"), "EUR", "DBIT", TUE, "E-3")),
+                ("ACME|stmt|N2|0", booking_identity(Decimal("9.00"), "EUR", "DBIT", WED, "E-2"))]
+    keys = [e.entry_key for e in with_notified_keys(stmt, notified)]
+    assert keys == ["ACME|stmt|N1|0",   # the notified booking
+                    "ACME|stmt|S1|1",   # the same booking twice on the statement: the notification is used once
+                    "ACME|stmt|S1|2",   # booked on another day than notified: not the same booking
+                    "ACME|ref|R7"]      # an AcctSvcrRef is the bank's own word: kept

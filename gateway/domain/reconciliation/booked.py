@@ -9,8 +9,9 @@ which of them told it about a booking.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 
 from gateway.domain.money import Money, known
 from gateway.domain.parties import Account, Party
@@ -32,8 +33,8 @@ class BookedEntry:
     and the entry's AcctSvcrRef when the bank gives one, so that the camt.054
     notification and the camt.053 statement repeating the same booking share a
     key; otherwise from the account, the statement id and the entry's position
-    (then a notification and its statement give two keys, and only one of them
-    should be fed to ``reconcile``).  A batch-booked entry adds the transaction's
+    (then a notification and its statement give two keys, and ``with_notified_keys``
+    gives the statement's entry the notification's).  A batch-booked entry adds the transaction's
     position.
 
     For a return, ``end_to_end_id`` and the counterparty are the *original*
@@ -73,6 +74,40 @@ class BookedEntry:
     def day(self) -> date | None:
         """The day the money moved for matching: booking date, else value date."""
         return self.booking_date or self.value_date
+
+
+BookingIdentity = tuple
+"""What a notification entry and the statement entry repeating it share when the bank gives no
+AcctSvcrRef to say so: amount, currency, debit or credit, booking date, EndToEndId."""
+
+
+def booking_identity(amount: Decimal, currency: str, credit_debit: str, booking_date: date | None,
+                     end_to_end_id: str | None) -> BookingIdentity:
+    return (amount, currency, credit_debit, booking_date, end_to_end_id)
+
+
+def with_notified_keys(entries: list[BookedEntry], notified: list[tuple[str, BookingIdentity]]) -> list[BookedEntry]:
+    """A statement's entries, where one without an AcctSvcrRef takes the key of a notification entry
+    (``notified``: its key and identity) that reported the same booking before, each used once.
+
+    Without AcctSvcrRef the keys are positional, so a camt.054 and the camt.053 that repeats its
+    booking give two keys; the payment the notification booked would see the statement's entry
+    as a second booking.  With the key adopted, the two are one entry, as with an AcctSvcrRef."""
+    unused: dict[BookingIdentity, list[str]] = {}
+    for key, identity in notified:
+        unused.setdefault(identity, []).append(key)
+    adopted = []
+    for entry in entries:
+        keys = unused.get(_identity(entry)) if entry.account_servicer_reference is None else None
+        adopted.append(replace(entry, entry_key=keys.pop(0)) if keys else entry)
+    return adopted
+
+
+def _identity(entry: BookedEntry) -> BookingIdentity | None:
+    if entry.amount is None:
+        return None
+    return booking_identity(entry.amount.value, entry.amount.currency, entry.credit_debit, entry.booking_date,
+                            entry.usable_end_to_end_id)
 
 
 def account_id(account: Account) -> str:
