@@ -64,11 +64,13 @@ def submit_file(session: Session, clock: Clock, runtime: Runtime, *, client_id: 
     batch, declared = parsed.document, str(parsed.message)
     digest = hashlib.sha256(body).hexdigest()
     _refuse_reused_message_id(session, client_id, batch.message_id)
-    refuse_reused_end_to_end_ids(session, client_id, [t.end_to_end_id for t in batch.transactions])
     try:
+        refuse_reused_end_to_end_ids(session, client_id, [
+            (t.end_to_end_id, ("payment_informations", i, "transactions", j, "end_to_end_id"))
+            for i, info in enumerate(batch.payment_informations) for j, t in enumerate(info.transactions)])
         _within_consent(consent, batch, digest)
         parts = _split(runtime, batch)
-    except (InvalidInput, LimitExceeded) as exc:
+    except (InvalidInput, LimitExceeded, AlreadyExists) as exc:
         raise _with_xpaths(exc, parsed.message) from None
     actor = f"client:{client_id}"
     for transfer in batch.transactions:

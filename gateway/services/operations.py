@@ -66,8 +66,8 @@ def initiate(session: Session, clock: Clock, runtime: Runtime, *, client_id: str
     planned = plan(operation, body, context, new_end_to_end_id=lambda: _remember(minted, ids.end_to_end_id()))
     # Ids the gateway minted carry 96 random bits (the unique constraint is the backstop); only the
     # client's own can have been used before.
-    refuse_reused_end_to_end_ids(session, client_id,
-                                 [p.transfer.end_to_end_id for p in planned if p.transfer.end_to_end_id not in minted])
+    refuse_reused_end_to_end_ids(session, client_id, [(p.transfer.end_to_end_id, p.origin.field("end_to_end_id"))
+                                                      for p in planned if p.transfer.end_to_end_id not in minted])
     actor = f"client:{client_id}"
     payments: list[Payment] = []
     messages: list[OutgoingMessage] = []
@@ -198,22 +198,34 @@ def _transaction_field(origin: Origin, rest: tuple) -> tuple | None:
     return None
 
 
-def refuse_reused_end_to_end_ids(session: Session, client_id: str, wanted: Sequence[str]) -> None:
+def refuse_reused_end_to_end_ids(session: Session, client_id: str, wanted: Sequence[tuple[str, tuple]]) -> None:
     """An EndToEndId names one payment of a client, for good: a repeat in the request is 422, one
-    already used by an earlier payment 409."""
+    already used by an earlier payment 409.  ``wanted``: each EndToEndId with where it was given
+    (a request field or a canonical location); every finding names its place, so the line to fix
+    in a 10,000-payment payout is found without searching."""
     if not wanted:
         return
-    repeated = sorted(e for e, n in Counter(wanted).items() if n > 1)
+    ids = [e for e, _ in wanted]
     taken = set(session.scalars(select(Payment.end_to_end_id).where(Payment.client_id == client_id,
-                                                                    Payment.end_to_end_id.in_(wanted))))
-    findings = [Finding(rule="operation.end_to_end_id", reason="AM05",
-                        message=f"EndToEndId {e!r} is used by another payment of this client", value=e)
-                for e in sorted(taken)]
-    findings += [Finding(rule="operation.end_to_end_id", reason="AM05",
-                         message=f"EndToEndId {e!r} appears twice in this request", value=e) for e in repeated]
-    if findings:
-        raise AlreadyExists("an EndToEndId is never reused for a different payment", code="end_to_end_id_reused") \
-            if taken else InvalidInput("the request repeats an EndToEndId", findings, code="invalid_operation")
+                                                                    Payment.end_to_end_id.in_(ids))))
+    findings, seen = [], set()
+    for e2e, location in wanted:
+        if e2e in taken:
+            message = f"EndToEndId {e2e!r} is used by another payment of this client"
+        elif e2e in seen:
+            message = f"EndToEndId {e2e!r} appears twice in this request"
+        else:
+            seen.add(e2e)
+            continue
+        findings.append(Finding(rule="operation.end_to_end_id", reason="AM05", message=message, value=e2e,
+                                location=location))
+    if not findings:
+        return
+    if taken:
+        error = AlreadyExists("an EndToEndId is never reused for a different payment", code="end_to_end_id_reused")
+        error.findings = findings
+        raise error
+    raise InvalidInput("the request repeats an EndToEndId", findings, code="invalid_operation")
 
 
 def hold_reasons(session: Session, clock: Clock, runtime: Runtime, batch: PaymentBatch) -> list[str]:

@@ -222,8 +222,10 @@ def test_a_msgid_is_never_reused(client, wallet, app, clock):
     before = counts(app)
     again = upload(client, headers, pain001("ONCE-1", [(ALICE_NL, [("R-2", "1.00")])]))
     assert again.status_code == 409 and again.json["code"] == "message_id_reused"
-    reused_e2e = upload(client, headers, pain001("ONCE-2", [(ALICE_NL, [("R-1", "1.00")])]))
+    reused_e2e = upload(client, headers, pain001("ONCE-2", [(ALICE_NL, [("R-9", "1.00"), ("R-1", "1.00")])]))
     assert reused_e2e.status_code == 409 and reused_e2e.json["code"] == "end_to_end_id_reused"
+    assert [(f["xpath"], f["value"]) for f in reused_e2e.json["findings"]] == [
+        ("/Document/CstmrCdtTrfInitn/PmtInf[1]/CdtTrfTxInf[2]/PmtId/EndToEndId", "R-1")]
     assert counts(app) == before
 
     split = pain001("TWICE-1", [(ALICE_NL, [("T-1", "1.00")]), (ALICE_DE, [("T-2", "1.00")])])

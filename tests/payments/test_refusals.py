@@ -118,7 +118,15 @@ def test_an_end_to_end_id_is_never_reused(client, wallet, app):
     again = post_operation(client, headers, "pay", pay_body(amount="99.00", end_to_end_id="ORDER-42"))
     assert again.status_code == 409
     assert again.json["code"] == "end_to_end_id_reused"
+    assert fields(again) == {"end_to_end_id": "AM05"}
     assert counts(app) == before
+
+    among = {"payments": [{"amount": "1.00", "currency": "EUR", "end_to_end_id": f"NEW-{n}",
+                           "creditor": {"name": "A", "iban": MERCHANT}} for n in range(3)]}
+    among["payments"][2]["end_to_end_id"] = "ORDER-42"  # the third line reuses the earlier payment's
+    reused = post_operation(client, headers, "bulk-payout", among)
+    assert reused.status_code == 409 and fields(reused) == {"payments.2.end_to_end_id": "AM05"}
+    assert reused.json["findings"][0]["value"] == "ORDER-42"
 
     twice = {"payments": [{"amount": "1.00", "currency": "EUR", "end_to_end_id": "ORDER-43",
                            "creditor": {"name": "A", "iban": MERCHANT}},
@@ -126,6 +134,7 @@ def test_an_end_to_end_id_is_never_reused(client, wallet, app):
                            "creditor": {"name": "B", "iban": MERCHANT}}]}
     inside = post_operation(client, headers, "bulk-payout", twice)
     assert inside.status_code == 422 and inside.json["code"] == "invalid_operation"
+    assert fields(inside) == {"payments.1.end_to_end_id": "AM05"}  # the second time it appears
     assert counts(app) == before
 
 
