@@ -46,7 +46,9 @@ STATUS_BY_CODE: dict[str, PaymentStatus | None] = {
     "RJCT": PaymentStatus.REJECTED,
     "PART": None,                       # group/block level only: the transactions say which
 }
-DUPLICATE = "DUPL"
+DUPLICATE = frozenset({"DUPL", "AM05"})
+"""A group rejection with one of these about a file the gateway sent: the bank already has it
+(DUPL, duplicate payment; AM05, duplication: banks use either)."""
 
 
 def apply(session: Session, clock: Clock, bank_id: str, report: StatusReport) -> int:
@@ -77,7 +79,7 @@ def _payments_of(session: Session, bank_id: str, message_id: str) -> list[Paymen
 
 
 def _is_our_duplicate(session: Session, bank_id: str, report: StatusReport) -> bool:
-    if report.group_status != "RJCT" or not any(r.code == DUPLICATE for r in report.group_reasons):
+    if report.group_status != "RJCT" or not any(r.code in DUPLICATE for r in report.group_reasons):
         return False
     sent = session.scalar(select(OutgoingMessage).where(OutgoingMessage.bank_id == bank_id,
                                                         OutgoingMessage.message_id == report.original_message_id))

@@ -68,7 +68,7 @@ def run_once(database: Database, runtime: Runtime, *, worker: str | None = None,
             except ConnectorError as exc:
                 result.problems.append(f"{bank.id}: {exc.message}")
                 log.warning("collecting from %s failed: %s", bank.id, exc.message)
-            except Exception as exc:  # noqa: BLE001 - a disk full, a connector bug: this bank's step only
+            except Exception as exc:
                 result.problems.append(f"{bank.id}: {type(exc).__name__}: {exc}")
                 log.exception("collecting from %s failed unexpectedly", bank.id)
     result.interpreted = inbound.interpret_pending(database, clock=clock, router=runtime.router)

@@ -13,7 +13,15 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from gateway.persistence.payment_models import InboundMessage, MessageStatus, OutgoingMessage, Payment
+from gateway.domain.status import StatusReason, StatusReport
+from gateway.iso20022 import build
+from gateway.persistence.payment_models import (
+    InboundMessage,
+    MessageStatus,
+    OutgoingMessage,
+    Payment,
+)
+from gateway.persistence.repositories.inbound import InboundMessages
 from gateway.services import delivery, inbound
 from gateway.services.runtime import Runtime
 from tests.payments.conftest import MERCHANT, database_of, post_operation, wallet_token
@@ -82,3 +90,28 @@ def test_an_outcome_after_the_file_was_delivered_changes_no_payment(app, clock, 
         payment = session.get(Payment, paid)
         assert message.status == MessageStatus.DELIVERED and message.attempts == 2
         assert payment.status == "sent"
+
+
+@pytest.mark.parametrize(("code", "status"), [("DUPL", "sent"), ("AM05", "sent"), ("AC04", "rejected")])
+def test_a_group_rejection_as_a_duplicate_of_the_gateways_own_file_changes_nothing(app, clock, paid, code, status):
+    """The bank already has this MsgId (an earlier send reached it): its group-level RJCT with
+    DUPL or AM05 (duplication) is about the repeat, not the payments; any other reason rejects them."""
+    database = database_of(app)
+    delivery._record(database, clock, _message_row(database), worker="w", outcome="delivered", detail=None,
+                     bank_reference=None)
+    with database.transaction() as session:
+        message_id = session.get(Payment, paid).message_id
+    report = StatusReport(message_id="BANK-STS-1", creation_date_time=clock(), original_message_id=message_id,
+                          original_message_name_id="pain.001.001.03", group_status="RJCT",
+                          group_reasons=(StatusReason(code=code),))
+    body = build(report, "pain.002.001.03")
+    with database.transaction() as session:
+        row, _ = InboundMessages(session, clock).store(bank_id="sandbox", external_id=f"sts-{code}", body=body)
+    assert inbound.interpret_stored(database, row.id, clock=clock).outcome == "processed"
+    with database.transaction() as session:
+        assert session.get(Payment, paid).status == status
+
+
+def _message_row(database) -> str:
+    with database.transaction() as session:
+        return session.scalar(select(OutgoingMessage.id))

@@ -15,7 +15,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from gateway.persistence.payment_models import InboundMessage, Payment
 from gateway.persistence.repositories.inbound import InboundMessages, external_id
 from gateway.services import delivery, inbound, statuses
-from tests.payments.conftest import MERCHANT, database_of, post_operation, wallet_token, work
+from tests.payments.conftest import (
+    MERCHANT,
+    database_of,
+    post_operation,
+    wallet_token,
+    work,
+)
 
 
 @pytest.fixture
