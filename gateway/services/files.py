@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.findings import Finding
+from gateway.domain.money import amount_text
 from gateway.domain.payments import PaymentBatch
 from gateway.iso20022 import build, validate
 from gateway.iso20022.validate import locate
@@ -151,8 +152,10 @@ def _within_limits(consent: Consent, batch: PaymentBatch) -> None:
         raise LimitExceeded(f"the file has {len(amounts)} payments; the consent allows {consent.max_count} "
                             f"({consent.used_count} used)")
     if consent.max_total_amount is not None and consent.used_amount + total > consent.max_total_amount:
-        raise LimitExceeded(f"the file's payments total {total}, which would go over the consent's total limit of "
-                            f"{consent.max_total_amount} ({consent.used_amount} used)")
+        currency = consent.currency or ""
+        raise LimitExceeded(f"the file's payments total {amount_text(total, currency)} {currency}, which would go "
+                            f"over the consent's total limit of {amount_text(consent.max_total_amount, currency)} "
+                            f"({amount_text(consent.used_amount, currency)} used)")
     # the per-payment limit is record_use's, payment by payment, with the amount in its message
 
 

@@ -192,6 +192,8 @@ def test_a_payment_over_a_limit_is_refused_and_changes_nothing(db, world, clock,
         consents = Consents(s, clock)
         consents.record_use(consents.get(consent_id), Decimal(amount), currency, actor="client:x")
     assert refused.value.code == code
+    if code == "consent_limit_exceeded":
+        assert refused.value.message == "1000.00001 EUR is over the per-payment limit of 1000.00 EUR"
     with db.transaction() as s:
         consent = s.get(Consent, consent_id)
         assert (consent.used_amount, consent.used_count) == (Decimal(0), 0)
@@ -206,8 +208,10 @@ def test_the_total_and_the_count_are_enforced(db, world, clock):
 
     with db.transaction() as s:
         use("60.00")
-        with pytest.raises(LimitExceeded, match="total limit"):
+        with pytest.raises(LimitExceeded) as refused:
             use("40.00001")
+        # amounts as the currency writes them, not as stored (100.00000): typed out by hand
+        assert refused.value.message == "40.00001 EUR would go over the total limit of 100.00 EUR (60.00 EUR used)"
         use("39.99")
         use("0.01")  # the third and last payment, exactly at the total
     with db.transaction() as s:
