@@ -25,6 +25,11 @@ def minor_units(currency: str) -> int | None:
     return exponent
 
 
+def money_text(value: Decimal, currency: str) -> str:
+    """``500.00 EUR``: the amount as the currency writes it, for messages to people."""
+    return f"{amount_text(value, currency)} {currency}"
+
+
 def amount_text(value: Decimal, currency: str) -> str:
     """The amount as JSON carries it: a string with the currency's decimals ("12.50", "1000" for
     JPY); a stored amount with more decimals than the currency has is shown as it is, never rounded."""

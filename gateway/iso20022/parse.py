@@ -73,5 +73,10 @@ def parse(source, *, max_bytes: int | None = None) -> Parsed:
 def parse_tree(tree: etree._ElementTree) -> Parsed:
     identity = identify(tree.getroot())
     document, findings = read_identified(identity)
+    return parsed_of(identity, document, findings)
+
+
+def parsed_of(identity: Identity, document: object, read_findings: list[Finding]) -> Parsed:
+    """What ``parse`` answers for an identified document read with these findings."""
     return Parsed(identity.family, identity.message, document,
-                  identity.findings + findings + schema_note(identity.message))
+                  identity.findings + read_findings + schema_note(identity.message))

@@ -24,7 +24,13 @@ from gateway.domain.rules import (
     load_profile,
 )
 from gateway.iso20022.identify import identify, sniff_message
-from gateway.iso20022.parse import Parsed, read_identified, reader_message, schema_note
+from gateway.iso20022.parse import (
+    Parsed,
+    parsed_of,
+    read_identified,
+    reader_message,
+    schema_note,
+)
 from gateway.iso20022.registry import default_registry
 from gateway.iso20022.schema_findings import schema_findings
 from gateway.iso20022.stream import REPORT_FAMILIES, stream_report
@@ -127,7 +133,7 @@ def validate(source, *, profile: RuleProfile | str | None = None, today: date | 
     else:
         findings += schema_note(message, strict=True)
     document, read_findings = read_identified(identity)
-    parsed = Parsed(identity.family, message, document, identity.findings + read_findings + schema_note(message))
+    parsed = parsed_of(identity, document, read_findings)
     # The XSD already reports values of the wrong type, with better messages.
     findings += [_strict(f, strict) for f in read_findings if not (schema_ran and f.rule == "parse.bad_value")]
     locator = mappings.locator(spec.message)

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.findings import Finding
-from gateway.domain.money import amount_text
+from gateway.domain.money import money_text
 from gateway.domain.payments import PaymentBatch
 from gateway.iso20022 import build, validate
 from gateway.iso20022.validate import locate
@@ -153,9 +153,9 @@ def _within_limits(consent: Consent, batch: PaymentBatch) -> None:
                             f"({consent.used_count} used)")
     if consent.max_total_amount is not None and consent.used_amount + total > consent.max_total_amount:
         currency = consent.currency or ""
-        raise LimitExceeded(f"the file's payments total {amount_text(total, currency)} {currency}, which would go "
-                            f"over the consent's total limit of {amount_text(consent.max_total_amount, currency)} "
-                            f"({amount_text(consent.used_amount, currency)} used)")
+        raise LimitExceeded(f"the file's payments total {money_text(total, currency)}, which would go over the "
+                            f"consent's total limit of {money_text(consent.max_total_amount, currency)} "
+                            f"({money_text(consent.used_amount, currency)} used)")
     # the per-payment limit is record_use's, payment by payment, with the amount in its message
 
 

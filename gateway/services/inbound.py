@@ -62,7 +62,8 @@ def store_and_interpret(database: Database, bank_id: str, messages: Iterable[Inc
     new_rows = []
     for message in messages:
         with database.transaction() as session:
-            row, is_new = InboundMessages(session, clock).store(bank_id=bank_id, external_id=external_id(message.id, message.body),
+            row, is_new = InboundMessages(session, clock).store(bank_id=bank_id,
+                                                                external_id=external_id(message.id, message.body),
                                                                 body=message.body)
             if is_new:
                 new_rows.append(row.id)

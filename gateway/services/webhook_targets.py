@@ -32,18 +32,15 @@ def refusal(url: object, *, loopback: bool) -> str | None:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or not parts.hostname or len(url) > MAX_URL:
         return f"url must be an https URL of at most {MAX_URL} characters"
-    local = _is_loopback_name(parts.hostname)
+    address = _address(parts.hostname)
+    local = address.is_loopback if address else _is_loopback_name(parts.hostname)
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback and local):
         return "url must be an https URL (http only to loopback, in development)"
     if parts.username is not None or parts.password is not None:
         return "url must not carry a user name or password; authenticate the gateway's calls by their signature"
     if local and not loopback:
         return f"url must not point at this machine ({parts.hostname})"
-    try:
-        address = ipaddress.ip_address(parts.hostname)
-    except ValueError:
-        return None
-    return _address_refusal(address, loopback=loopback)
+    return _address_refusal(address, loopback=loopback) if address else None
 
 
 def unsafe_destination(url: str, *, loopback: bool, resolve: Resolver | None = None) -> str | None:
@@ -55,15 +52,13 @@ def unsafe_destination(url: str, *, loopback: bool, resolve: Resolver | None = N
     except OSError as exc:
         return f"{host} does not resolve: {exc}"
     for text in addresses:
-        why = _address_refusal(ipaddress.ip_address(text.split("%", 1)[0]), loopback=loopback)
+        why = _address_refusal(_address(text.split("%", 1)[0]), loopback=loopback)
         if why:
             return f"{host} resolves to {text}: {why}"
     return None
 
 
 def _address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *, loopback: bool) -> str | None:
-    mapped = getattr(address, "ipv4_mapped", None)
-    address = mapped or address
     if address.is_loopback:
         return None if loopback else "a loopback address is not a webhook receiver"
     if not address.is_global or address.is_multicast:
@@ -71,15 +66,18 @@ def _address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *, 
     return None
 
 
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address ``text`` is (an IPv4-mapped IPv6 one as the IPv4 it carries); None for a name."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return getattr(address, "ipv4_mapped", None) or address
+
+
 def _is_loopback_name(host: str) -> bool:
     host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return (getattr(address, "ipv4_mapped", None) or address).is_loopback
+    return host == "localhost" or host.endswith(".localhost")
 
 
 def _resolve(host: str) -> list[str]:

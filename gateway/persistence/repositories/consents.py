@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, select
 
 from gateway.domain.errors import InvalidInput
-from gateway.domain.money import amount_text
+from gateway.domain.money import money_text
 from gateway.persistence.errors import (
     ConsentNotActive,
     InvalidTransition,
@@ -142,14 +142,13 @@ def _check_limits(consent: Consent, amount: Decimal, currency: str) -> None:
     _positive_amount(amount)
     if consent.currency is not None and currency != consent.currency:
         raise LimitExceeded(f"the consent is in {consent.currency}, not {currency}", code="consent_currency_mismatch")
-    def shown(value: Decimal) -> str:  # as the currency writes it (500.00), not as stored (500.00000)
-        return f"{amount_text(value, currency)} {currency}"
-
     if consent.max_amount_per_payment is not None and amount > consent.max_amount_per_payment:
-        raise LimitExceeded(f"{shown(amount)} is over the per-payment limit of {shown(consent.max_amount_per_payment)}")
+        raise LimitExceeded(f"{money_text(amount, currency)} is over the per-payment limit of "
+                            f"{money_text(consent.max_amount_per_payment, currency)}")
     if consent.max_total_amount is not None and consent.used_amount + amount > consent.max_total_amount:
-        raise LimitExceeded(f"{shown(amount)} would go over the total limit of {shown(consent.max_total_amount)}"
-                            f" ({shown(consent.used_amount)} used)")
+        raise LimitExceeded(f"{money_text(amount, currency)} would go over the total limit of "
+                            f"{money_text(consent.max_total_amount, currency)} "
+                            f"({money_text(consent.used_amount, currency)} used)")
     if consent.max_count is not None and consent.used_count >= consent.max_count:
         raise LimitExceeded(f"all {consent.max_count} payments of the consent are used")
 
