@@ -16,8 +16,7 @@ from __future__ import annotations
 import string
 
 from gateway.domain.findings import Finding
-from gateway.domain.payments import PaymentBatch
-from gateway.domain.rules._walk import strings
+from gateway.domain.rules._walk import Nodes, strings
 
 SEPA_CHARACTERS = frozenset(string.ascii_letters + string.digits + "/-?:().,'+ ")
 IDENTIFIER_FIELDS = frozenset({"message_id", "payment_information_id", "instruction_id", "end_to_end_id"})
@@ -38,9 +37,10 @@ def identifier_problem(value: str) -> str | None:
     return None
 
 
-def check_sepa_charset(batch: PaymentBatch) -> list[Finding]:
+def check_sepa_charset(nodes: Nodes) -> list[Finding]:
+    """Every string among ``nodes`` (a walked batch) in the SEPA character set."""
     findings = []
-    for location, value in strings(batch):
+    for location, value in strings(nodes):
         bad = first_invalid_character(value)
         if bad:
             index, char = bad
@@ -53,9 +53,10 @@ def check_sepa_charset(batch: PaymentBatch) -> list[Finding]:
     return findings
 
 
-def check_sepa_identifiers(batch: PaymentBatch) -> list[Finding]:
+def check_sepa_identifiers(nodes: Nodes) -> list[Finding]:
+    """The slash rules for every identifier among ``nodes`` (a walked batch)."""
     findings = []
-    for location, value in strings(batch):
+    for location, value in strings(nodes):
         if location[-1] in IDENTIFIER_FIELDS:
             problem = identifier_problem(value)
             if problem:

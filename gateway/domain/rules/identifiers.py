@@ -19,7 +19,7 @@ from schwifty import BIC, IBAN, exceptions
 
 from gateway.domain.findings import Finding
 from gateway.domain.parties import Account, Agent, Party
-from gateway.domain.rules._walk import Location, walk
+from gateway.domain.rules._walk import Location, Nodes, walk
 
 IBAN_REASON = "AC01"
 BIC_REASON = "RC01"
@@ -106,8 +106,13 @@ def check_bic(value: str, location: Location) -> list[Finding]:
 
 def check_identifiers(node: object, location: Location = ()) -> list[Finding]:
     """Every IBAN and BIC anywhere below ``node`` (accounts, agents, parties' BICs)."""
+    return identifier_findings(walk(node, location))
+
+
+def identifier_findings(nodes: Nodes) -> list[Finding]:
+    """``check_identifiers`` over nodes already walked."""
     findings = []
-    for where, value in walk(node, location):
+    for where, value in nodes:
         if isinstance(value, Account) and value.iban is not None:
             findings += check_iban(value.iban, where + ("iban",))
         elif isinstance(value, Agent) and value.bic is not None:

@@ -26,10 +26,10 @@ from decimal import Decimal
 from gateway.domain.findings import Finding
 from gateway.domain.parties import Party
 from gateway.domain.payments import PaymentBatch
-from gateway.domain.rules._walk import Location, walk
+from gateway.domain.rules._walk import Location, Nodes, walk
 from gateway.domain.rules.amounts import check_amount
 from gateway.domain.rules.charset import check_sepa_charset, check_sepa_identifiers
-from gateway.domain.rules.identifiers import check_identifiers
+from gateway.domain.rules.identifiers import identifier_findings
 from gateway.domain.rules.profiles import GENERIC, RuleProfile
 
 NOT_PROVIDED = "NOTPROVIDED"
@@ -39,15 +39,16 @@ def check_batch(batch: PaymentBatch, *, profile: RuleProfile | None = None,
                 today: date | None = None) -> list[Finding]:
     """All findings for ``batch`` under ``profile`` (generic when None), dates relative to ``today``."""
     profile = profile or GENERIC
-    findings = [*_control_figures(batch), *check_identifiers(batch), *_amounts(batch, profile),
+    nodes = list(walk(batch))
+    findings = [*_control_figures(batch), *identifier_findings(nodes), *_amounts(batch, profile),
                 *_duplicates(batch)]
     if today is not None:
         findings += _execution_dates(batch, today)
-    findings += _requirements(batch, profile)
+    findings += _requirements(batch, nodes, profile)
     if profile.sepa_charset:
-        findings += check_sepa_charset(batch)
+        findings += check_sepa_charset(nodes)
     if profile.sepa_identifiers:
-        findings += check_sepa_identifiers(batch)
+        findings += check_sepa_identifiers(nodes)
     return findings
 
 
@@ -161,7 +162,7 @@ def _execution_dates(batch: PaymentBatch, today: date) -> list[Finding]:
     return findings
 
 
-def _requirements(batch: PaymentBatch, profile: RuleProfile) -> list[Finding]:
+def _requirements(batch: PaymentBatch, nodes: Nodes, profile: RuleProfile) -> list[Finding]:
     findings = []
     name = profile.name
     for i, info in enumerate(batch.payment_informations):
@@ -181,7 +182,7 @@ def _requirements(batch: PaymentBatch, profile: RuleProfile) -> list[Finding]:
                                      f"profile {name} requires the creditor agent's BIC"))
         findings += _remittance(tx.remittance, base + ("remittance",), profile)
     if profile.require_structured_address:
-        findings += _addresses(batch, name)
+        findings += _addresses(nodes, name)
     return findings
 
 
@@ -210,9 +211,9 @@ def _remittance(remittance, location: Location, profile: RuleProfile) -> list[Fi
     return findings
 
 
-def _addresses(batch: PaymentBatch, name: str) -> list[Finding]:
+def _addresses(nodes: Nodes, name: str) -> list[Finding]:
     findings = []
-    for location, node in walk(batch):
+    for location, node in nodes:
         if not isinstance(node, Party) or node.postal_address is None:
             continue
         reason = "BE04" if "creditor" in str(location[-1]) else "BE07"
