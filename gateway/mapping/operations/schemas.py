@@ -13,6 +13,16 @@ from the innermost ``x-reason`` on the way to the failing keyword (AC01 for an
 IBAN, AM12 for an amount...), FF01 when none says.  ``format`` iban, bic and
 iso4217 are asserted here with the registries the rest of the gateway uses, so a
 mistyped IBAN is refused with the same words as in a pain.001.
+
+Two validators run the same inlined schema.  ``jsonschema-rs`` gives the verdict: a
+valid request, the common case, is passed in a few microseconds instead of the ~80 of
+the pure-Python ``jsonschema`` (about a tenth of an accepted ``pay``, measured with
+callgrind).  Only a request it refuses goes through ``jsonschema``, whose errors carry
+what the findings are made of (the failing subschema's ``x-messages``, the format
+check's own words).  ``jsonschema`` has the last word: a request the fast validator
+refuses and ``jsonschema`` passes (a format the fast one asserts and this module
+does not) is valid; the reverse, the fast one passing what ``jsonschema`` refuses, is
+what ``tests/mapping/test_schema_verdicts.py`` looks for.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 from referencing import Registry, Resource
@@ -71,6 +82,12 @@ def _formats() -> FormatChecker:
 
 
 FORMATS = _formats()
+FAST_FORMATS = {
+    "iban": lambda value: iban_problem(value) is None,
+    "bic": lambda value: bic_problem(value) is None,
+    "iso4217": lambda value: minor_units(value) is not None,
+}
+"""The same format checks for jsonschema-rs, which calls them with strings only and wants a bool."""
 
 
 @cache
@@ -109,6 +126,7 @@ class SchemaStore:
         self.registry = Registry().with_resources(
             (schema["$id"], Resource(contents=schema, specification=DRAFT202012)) for schema in self.schemas.values())
         self._validators: dict[str, Any] = {}
+        self._verdicts: dict[str, Any] = {}
 
     def schema(self, name: str) -> dict[str, Any]:
         try:
@@ -124,8 +142,20 @@ class SchemaStore:
             self._validators[name] = Validator(_inline(self.schema(name), resolver), format_checker=FORMATS)
         return self._validators[name]
 
+    def passes(self, name: str, instance: object) -> bool:
+        """The fast verdict (see the module docstring): True only if ``instance`` is valid."""
+        if name not in self._verdicts:
+            self._verdicts[name] = jsonschema_rs.Draft202012Validator(
+                self.validator(name).schema, formats=FAST_FORMATS, validate_formats=True)
+        try:
+            return self._verdicts[name].is_valid(instance)
+        except (ValueError, OverflowError):  # a value it cannot take (not from JSON): ask jsonschema
+            return False
+
     def findings(self, name: str, instance: object) -> list[Finding]:
         """Every way ``instance`` breaks schema ``name``, as findings ordered by location."""
+        if self.passes(name, instance):
+            return []
         findings = [finding for error in self.validator(name).iter_errors(instance)
                     for finding in self._to_findings(name, error)]
         # A registry check (format) presumes the shape; a value of the wrong shape gets the shape's finding only.
