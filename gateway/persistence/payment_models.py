@@ -87,13 +87,13 @@ class OutgoingMessage(Base):
     __tablename__ = "outgoing_messages"
     __table_args__ = (
         # The bank sees only the MsgId: unique per bank, so a bank's "duplicate" always means ours.
-        UniqueConstraint("bank_id", "message_id", name="uq_outgoing_messages_bank_msgid"),
+        UniqueConstraint("bank_id", "message_id", name="uq_outgoing_messages_bank_msgid"),  # and a bank's files
         Index("ix_outgoing_messages_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id"), index=True)
-    bank_id: Mapped[str] = mapped_column(String(64), index=True)
+    bank_id: Mapped[str] = mapped_column(String(64))
     message_type: Mapped[str] = mapped_column(String(40))
     message_id: Mapped[str] = mapped_column(String(35))
     sha256: Mapped[str] = mapped_column(String(64))
@@ -133,10 +133,12 @@ class Payment(Base):
         Index("ix_payments_bank_msgid", "bank_id", "message_id"),  # every pain.002
         Index("ix_payments_e2e", "end_to_end_id"),                 # returns
         Index("ix_payments_creditor_iban", "creditor_iban"),       # credits on the wallet's accounts
+        Index("ix_payments_client_created", "client_id", "created_at", "id"),  # GET /payments, a page in order
+        Index("ix_payments_debtor_created", "debtor_iban", "created_at"),      # a day's use of an account
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id"), index=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id"))
     consent_id: Mapped[str | None] = mapped_column(ForeignKey("consents.id"), index=True)
     operation: Mapped[str] = mapped_column(String(32))
     status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, "payment_status"), index=True)
@@ -151,7 +153,7 @@ class Payment(Base):
     bank_id: Mapped[str] = mapped_column(String(64))
     debtor: Mapped[dict[str, Any]] = mapped_column(JSONValue)
     creditor: Mapped[dict[str, Any]] = mapped_column(JSONValue)
-    debtor_iban: Mapped[str | None] = mapped_column(String(34), index=True)
+    debtor_iban: Mapped[str | None] = mapped_column(String(34))
     creditor_iban: Mapped[str | None] = mapped_column(String(34))
     remittance: Mapped[str | None] = mapped_column(Text)
     requested_execution_date: Mapped[date] = mapped_column(Date)

@@ -3,7 +3,9 @@ once across the pages, whatever the ids look like; the status filter."""
 
 from __future__ import annotations
 
-from tests.payments.conftest import MERCHANT, post_operation, wallet_token, work
+from sqlalchemy import event
+
+from tests.payments.conftest import MERCHANT, database_of, post_operation, wallet_token, work
 
 
 def pay(client, headers, amount: str) -> dict:
@@ -52,3 +54,37 @@ def test_bad_parameters_are_400(client, wallet):
         answer = client.get(f"/payments?{query}", headers=headers)
         assert answer.status_code == 400, (query, answer.json)
         assert answer.json["code"] == "invalid_parameter"
+
+
+def test_a_page_is_read_in_order_from_the_index(client, wallet, app, clock):
+    """Each page must come from ix_payments_client_created in order: a plan that sorts reads and sorts
+    every payment of the client for every page.  The endpoint's own statements are explained with
+    their parameters (sorting made prohibitive on PostgreSQL, whose planner prefers to sort three rows)."""
+    headers = wallet_token(client, wallet)
+    for number in range(1, 4):
+        pay(client, headers, f"{number}.00")
+        clock.advance(seconds=1)
+    database = database_of(app)
+    seen: list[tuple[str, object]] = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().startswith("SELECT") and "FROM payments" in statement and "ORDER BY" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", remember)
+    try:
+        first = client.get("/payments?limit=1", headers=headers).json
+        client.get(f"/payments?limit=1&after={first['next']}", headers=headers)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", remember)
+    assert len(seen) == 2
+    with database.engine.connect() as connection:
+        for statement, parameters in seen:
+            if database.dialect == "sqlite":
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                plan = " | ".join(str(row[-1]) for row in rows)
+                assert "ix_payments_client_created" in plan and "TEMP B-TREE" not in plan, plan
+            else:
+                connection.exec_driver_sql("SET enable_sort = off")
+                plan = " | ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+                assert "ix_payments_client_created" in plan and "Sort" not in plan, plan
