@@ -9,10 +9,10 @@ import os
 
 import pytest
 
+from gateway.cli import payments as payments_cli
 from gateway.cli.main import main
 from gateway.persistence.errors import InvalidTransition
 from gateway.persistence.payment_models import MessageStatus, OutgoingMessage
-from gateway.persistence.types import utcnow
 from gateway.services import review
 from tests.payments.conftest import (
     MERCHANT,
@@ -158,6 +158,9 @@ def test_the_cli_releases_and_rejects(client, wallet, app, clock, settings, monk
         monkeypatch.delenv(name)
     monkeypatch.setenv("GATEWAY_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("USER", "ops-cli")
+    # The CLI decides on the wall clock; here it runs at the test's time, like the worker below
+    # (on the wall clock, a release after the fixed test date is "due later" for that worker).
+    monkeypatch.setattr(payments_cli, "utcnow", clock)
 
     def gateway(*args):
         capsys.readouterr()
@@ -169,10 +172,6 @@ def test_the_cli_releases_and_rejects(client, wallet, app, clock, settings, monk
     held = gateway("list", "--status", "held")
     assert held == []
 
-    # The CLI decided on the wall clock (due now); the worker below runs on the test clock, which
-    # is fixed at a date: bring it to the wall clock, or the release is "due later" once that
-    # date has passed.
-    clock.now = max(clock.now, utcnow())
     assert work(app, clock).delivered == 1
     assert sandbox_files(app) == [to_release["message_id"]]
     released = client.get(f"/payments/{to_release['id']}", headers=headers).json
