@@ -26,6 +26,7 @@ from gateway.mapping.operations import OPERATIONS
 from gateway.mapping.operations.catalog import default_catalog
 from gateway.mapping.operations.sources import ConsentAccount
 from gateway.persistence.payment_models import Payment, PaymentStatus
+from gateway.persistence.prepared import NewRow
 from gateway.persistence.repositories.payments import Payments
 from gateway.services.operations import initial_source, initiate
 
@@ -107,12 +108,13 @@ def _after() -> tuple[datetime, str] | None:
     return created, cursor[1]
 
 
-def new_payment_json(payment: Payment) -> dict:
+def new_payment_json(payment: NewRow) -> dict:
     """A payment this request created: its history is its first event (no need to read it back)."""
-    return payment_json(payment, history=[Payments.first_event(payment, initial_source(payment))])
+    return payment_json(payment, history=[Payments.first_event(payment, initial_source(payment.reason_text,
+                                                                                       payment.bank_id))])
 
 
-def payment_json(payment: Payment, repo: Payments | None = None, *, history: list | None = None) -> dict:
+def payment_json(payment: Payment | NewRow, repo: Payments | None = None, *, history: list | None = None) -> dict:
     """The payment resource (schemas/operations/payment.json); the history from ``repo`` or given."""
     body = {
         "id": payment.id,

@@ -11,11 +11,13 @@ for a unique key), and a lost connection is invalidated, as SQLAlchemy would do.
 
 * :class:`PreparedRead`: a SELECT whose parameters are plain values; rows as tuples.
 * :class:`PreparedInsert`: an INSERT of given columns, one row or many (executemany).
+* :class:`NewRow`: what a repository hands back for a row it inserted that way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Select, Table, bindparam
@@ -88,6 +90,13 @@ class PreparedRead(_Prepared):
                       for column, described in zip(self.statement.selected_columns, description)]
         self._processors[dialect.name] = processors
         return processors
+
+
+class NewRow(SimpleNamespace):
+    """A row as just inserted, its column values as attributes (as the mapped class has them), for
+    the answer to the request that made it.  Not a mapped object: building one sets every column
+    through SQLAlchemy's instrumentation (46 us for a payment, half a second for a 10,000-payment
+    payout) only to be read once.  To change the row, read it through the session."""
 
 
 class PreparedInsert(_Prepared):

@@ -36,7 +36,8 @@ from gateway.mapping.operations import (
 )
 from gateway.persistence.errors import AlreadyExists
 from gateway.persistence.models import Consent
-from gateway.persistence.payment_models import OutgoingMessage, Payment, PaymentStatus
+from gateway.persistence.payment_models import Payment, PaymentStatus
+from gateway.persistence.prepared import NewRow
 from gateway.persistence.repositories import Consents
 from gateway.persistence.repositories.outbox import Outbox
 from gateway.persistence.repositories.payments import ClientAccounts, Payments, Wallet
@@ -52,8 +53,8 @@ Clock = Callable[[], datetime]
 class Initiated:
     """The payments one request created, and the files that carry them (one per bank)."""
 
-    payments: tuple[Payment, ...]
-    messages: tuple[OutgoingMessage, ...]
+    payments: tuple[NewRow, ...]
+    messages: tuple[NewRow, ...]
 
 
 def initiate(session: Session, clock: Clock, runtime: Runtime, *, client_id: str, consent: Consent | None,
@@ -69,8 +70,8 @@ def initiate(session: Session, clock: Clock, runtime: Runtime, *, client_id: str
     refuse_reused_end_to_end_ids(session, client_id, [(p.transfer.end_to_end_id, p.origin.field("end_to_end_id"))
                                                       for p in planned if p.transfer.end_to_end_id not in minted])
     actor = f"client:{client_id}"
-    payments: list[Payment] = []
-    messages: list[OutgoingMessage] = []
+    payments: list[NewRow] = []
+    messages: list[NewRow] = []
     for bank, parts in _by_bank(runtime, planned).items():
         now = clock()
         message_id = ids.message_id(now)
@@ -97,32 +98,29 @@ def initiate(session: Session, clock: Clock, runtime: Runtime, *, client_id: str
     return Initiated(tuple(payments), tuple(messages))
 
 
-def store_payments(session: Session, clock: Clock, batch: PaymentBatch, message: OutgoingMessage, *, operation: str,
-                   client_id: str, consent: Consent | None, held: Sequence[str], actor: str) -> list[Payment]:
+def store_payments(session: Session, clock: Clock, batch: PaymentBatch, message: NewRow, *, operation: str,
+                   client_id: str, consent: Consent | None, held: Sequence[str], actor: str) -> list[NewRow]:
     """One row per credit transfer of ``batch``, carried by ``message`` (also used for uploaded files)."""
-    repo = Payments(session, clock)
     status = PaymentStatus.HELD if held else PaymentStatus.QUEUED
     reason = "; ".join(held) if held else None
-    rows = []
-    for info in batch.payment_informations:
-        for transfer in info.transactions:
-            payment = Payment(
-                client_id=client_id, consent_id=consent.id if consent else None, operation=operation, status=status,
-                reason_text=reason, amount=transfer.amount.value, currency=transfer.amount.currency,
-                end_to_end_id=transfer.end_to_end_id, message_id=batch.message_id,
-                payment_information_id=info.payment_information_id, outgoing_message_id=message.id,
-                bank_id=message.bank_id, debtor=_party_json(info.debtor, info.debtor_account, info.debtor_agent),
-                creditor=_party_json(transfer.creditor, transfer.creditor_account, transfer.creditor_agent),
-                debtor_iban=info.debtor_account.iban,
-                creditor_iban=transfer.creditor_account.iban if transfer.creditor_account else None,
-                remittance=_remittance_text(transfer), requested_execution_date=info.requested_execution_date)
-            rows.append(payment)
-    return repo.add_many(rows, actor=actor, source=initial_source(rows[0]))
+    rows = [
+        {"client_id": client_id, "consent_id": consent.id if consent else None, "operation": operation,
+         "status": status, "reason_code": None, "reason_text": reason, "amount": transfer.amount.value,
+         "currency": transfer.amount.currency, "end_to_end_id": transfer.end_to_end_id,
+         "message_id": batch.message_id, "payment_information_id": info.payment_information_id,
+         "outgoing_message_id": message.id, "bank_id": message.bank_id,
+         "debtor": _party_json(info.debtor, info.debtor_account, info.debtor_agent),
+         "creditor": _party_json(transfer.creditor, transfer.creditor_account, transfer.creditor_agent),
+         "debtor_iban": info.debtor_account.iban,
+         "creditor_iban": transfer.creditor_account.iban if transfer.creditor_account else None,
+         "remittance": _remittance_text(transfer), "requested_execution_date": info.requested_execution_date}
+        for info in batch.payment_informations for transfer in info.transactions]
+    return Payments(session, clock).add_many(rows, actor=actor, source=initial_source(reason, message.bank_id))
 
 
-def initial_source(payment: Payment) -> str:
+def initial_source(hold_reasons: str | None, bank_id: str) -> str:
     """Why a new payment is in its first state: the hold reasons, or the bank it is queued for."""
-    return payment.reason_text or f"queued for {payment.bank_id}"
+    return hold_reasons or f"queued for {bank_id}"
 
 
 def _remember(minted: set[str], value: str) -> str:

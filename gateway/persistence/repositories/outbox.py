@@ -27,7 +27,7 @@ from gateway.persistence.payment_models import (
     MessageStatus,
     OutgoingMessage,
 )
-from gateway.persistence.prepared import PreparedInsert
+from gateway.persistence.prepared import NewRow, PreparedInsert
 from gateway.persistence.repositories.audit import AuditLog, Repository, found
 
 LEASE = timedelta(seconds=600)
@@ -47,18 +47,17 @@ _INSERT = PreparedInsert(OutgoingMessage.__table__, [c.key for c in OutgoingMess
 
 class Outbox(Repository):
     def add(self, *, client_id: str, bank_id: str, message_type: str, message_id: str, body: bytes, sha256: str,
-            held: list[str] | None, actor: str) -> OutgoingMessage:
+            held: list[str] | None, actor: str) -> NewRow:
         """Insert a message to send (one prepared INSERT, with its audit event: this runs on every
-        accepted operation).  The row comes back detached, for the answer; read it again to change it."""
+        accepted operation).  The row comes back as a ``NewRow``, for the answer."""
         now = self.clock()
         status = MessageStatus.HELD if held else MessageStatus.PENDING
-        row = OutgoingMessage(id=new_id(), client_id=client_id, bank_id=bank_id, message_type=message_type,
-                              message_id=message_id, body=body, sha256=sha256, status=status,
-                              hold_reasons=held or None, attempts=0, next_attempt_at=now, claimed_until=None,
-                              claimed_by=None, last_error=None, bank_reference=None, created_at=now,
-                              delivered_at=None, version=1)
+        row = NewRow(id=new_id(), client_id=client_id, bank_id=bank_id, message_type=message_type,
+                     message_id=message_id, body=body, sha256=sha256, status=status, hold_reasons=held or None,
+                     attempts=0, next_attempt_at=now, claimed_until=None, claimed_by=None, last_error=None,
+                     bank_reference=None, created_at=now, delivered_at=None, version=1)
         self.session.flush()  # what the ORM holds (a consent's use and its audit) goes in first, in order
-        _INSERT.execute(self.session.connection(), [{name: getattr(row, name) for name in _INSERT.columns}])
+        _INSERT.execute(self.session.connection(), [vars(row)])
         AuditLog(self.session, self.clock).append_many([{
             "actor": actor, "action": f"message.{status.value}", "subject_type": "message", "subject_id": row.id,
             "reason": "; ".join(held or []) or None,
