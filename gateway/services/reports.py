@@ -48,11 +48,8 @@ from gateway.domain.reconciliation.booked import (
     booking_identity,
     with_notified_keys,
 )
-from gateway.domain.reconciliation.keys import exception_key
 from gateway.domain.reconciliation.sent import AWAITING_BOOKING, STATUSES
 from gateway.domain.statements import Report, ReportKind, Statement
-from gateway.persistence.db import insert_for
-from gateway.persistence.models import new_id
 from gateway.persistence.payment_models import (
     InboundMessage,
     Payment,
@@ -61,6 +58,7 @@ from gateway.persistence.payment_models import (
     StoredEntry,
     StoredStatement,
 )
+from gateway.persistence.repositories.exceptions import Exceptions
 from gateway.persistence.types import fits_amount
 from gateway.routing import NoRoute, Router
 from gateway.services import lifecycle
@@ -330,10 +328,6 @@ def _store_exception(session: Session, clock: Clock, found: ReconException, acco
 
 def _exception(session: Session, clock: Clock, kind: str, account: str | None, reason: str, payment_id: str | None,
                entry_id: str | None, details: dict) -> None:
-    """Store an open exception unless the same one is already open (a statement read twice, or
-    read by two workers at once): ``INSERT … ON CONFLICT DO NOTHING`` on the open key, so the
-    second of two concurrent inserts does nothing (PostgreSQL waits for the first to commit)."""
-    session.execute(insert_for(session)(ReconciliationException.__table__).values(
-        id=new_id(), kind=kind, account_iban=account, payment_id=payment_id, entry_id=entry_id, reason=reason,
-        details=details or None, created_at=clock(), open_key=exception_key(kind, payment_id, entry_id, reason),
-    ).on_conflict_do_nothing(index_elements=["open_key"]))
+    """Open (once) an exception a statement raised; see ``Exceptions.open``."""
+    Exceptions(session, clock).open(kind, reason, account=account, payment_id=payment_id, entry_id=entry_id,
+                                    details=details)

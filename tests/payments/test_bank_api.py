@@ -240,3 +240,19 @@ def test_a_held_file_is_not_offered_to_the_bank(client, wallet, app, clock, bank
         review.release(session, clock, held["id"], operator="ops", reason="ok")
     (waiting,) = client.get("/bank/files", headers=partner).json["files"]
     assert waiting["message_id"] == held["message_id"]
+
+
+def test_a_pain002_about_a_held_file_changes_nothing(client, wallet, app, clock, banks, settings):
+    """The bank never got a held file (it is not offered): its pain.002 naming that MsgId neither
+    delivers the file nor moves the held payments."""
+    from gateway.services.risk import load_risk_rules
+
+    settings.risk_path.write_text('[amount_over]\nEUR = "100.00"\n', encoding="utf-8")
+    app.extensions["gateway.runtime"].risk = load_risk_rules(settings.risk_path)
+    (held,) = payout(client, wallet, "100.01")
+    partner = bank_token(client, banks["partner-bank"])
+    status = pain002(held["message_id"], held["payment_information_id"], {"PAYOUT-0": ("ACCP", None)})
+    assert post_message(client, partner, status).json["outcome"] == "processed"
+    seen = client.get(f"/payments/{held['id']}", headers=wallet_token(client, wallet)).json
+    assert [h["status"] for h in seen["history"]] == ["held"]
+    assert client.get("/bank/files", headers=partner).json == {"files": []}

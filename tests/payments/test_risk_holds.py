@@ -178,3 +178,97 @@ def test_the_cli_releases_and_rejects(client, wallet, app, clock, settings, monk
     assert "released by operator:ops-cli" in released["history"][1]["source"]
     rejected = client.get(f"/payments/{to_reject['id']}", headers=headers).json
     assert (rejected["status"], rejected["reason"]["text"]) == ("rejected", "fraud pattern")
+
+
+def status_report(payment: dict, *, group: str | None = None, transaction: str | None = None,
+                  reason: str | None = None, message_id: str = "SANDBOX-STS-FORGED") -> bytes:
+    """A pain.002 about ``payment``'s file: a group status, or one for the payment itself."""
+    from datetime import UTC, datetime
+
+    from gateway.domain.status import PaymentInformationStatus, StatusReason, StatusReport, TransactionStatus
+    from gateway.iso20022 import build
+
+    reasons = (StatusReason(code=reason),) if reason else ()
+    blocks = () if transaction is None else (PaymentInformationStatus(
+        original_payment_information_id=payment["payment_information_id"],
+        transactions=(TransactionStatus(original_end_to_end_id=payment["end_to_end_id"], status=transaction,
+                                        reasons=reasons),)),)
+    return build(StatusReport(message_id=message_id, creation_date_time=datetime(2026, 11, 23, 10, tzinfo=UTC),
+                              original_message_id=payment["message_id"], original_message_name_id="pain.001.001.09",
+                              group_status=group, group_reasons=reasons if group else (),
+                              payment_informations=blocks), "pain.002.001.12")
+
+
+def collected(app, clock, body: bytes, name: str = "forged-1") -> None:
+    """The sandbox's mailbox had ``body``: stored and applied as the worker does with what it collects."""
+    from gateway.connectors.base import InboundMessage
+    from gateway.services import inbound
+
+    runtime = app.extensions["gateway.runtime"]
+    assert inbound.store_and_interpret(database_of(app), "sandbox", [InboundMessage(id=name, body=body)],
+                                       clock=clock, router=runtime.router) == 1
+
+
+def open_exceptions(app) -> list[dict]:
+    from sqlalchemy import select
+
+    from gateway.persistence.payment_models import InboundMessage, ReconciliationException
+    with database_of(app).transaction() as session:
+        assert {row.outcome for row in session.scalars(select(InboundMessage))} <= {"processed"}  # stored, read
+        return [{"kind": row.kind, "payment_id": row.payment_id, "reason": row.reason, **(row.details or {})}
+                for row in session.scalars(select(ReconciliationException)
+                                           .where(ReconciliationException.resolved_at.is_(None)))]
+
+
+@pytest.mark.parametrize("report", [{"transaction": "ACCP"}, {"group": "RJCT", "reason": "AM04"},
+                                    {"group": "RJCT", "reason": "DUPL"}], ids=["accepted", "rejected", "duplicate"])
+def test_a_status_report_about_a_held_file_leaves_its_payments_held(client, wallet, app, clock, report):
+    """The gateway never sent a held file, so a bank's report about its MsgId cannot be about it:
+    the payments stay held for the operator, and the mismatch is an open exception naming the file."""
+    headers = wallet_token(client, wallet)
+    held = pay(client, headers, "2500.00")
+    collected(app, clock, status_report(held, **report))
+
+    seen = client.get(f"/payments/{held['id']}", headers=headers).json
+    assert seen["status"] == "held" and [h["status"] for h in seen["history"]] == ["held"]
+    assert message_status(app, held) == MessageStatus.HELD
+    (exception,) = open_exceptions(app)
+    assert (exception["kind"], exception["rule"], exception["file_status"], exception["payments"]) == \
+        ("unexpected_report", "status.unsent_file", "held", 1)
+    assert (exception["message_id"], exception["report"]) == (held["message_id"], "SANDBOX-STS-FORGED")
+    assert "never sent" in exception["reason"] and held["message_id"] in exception["reason"]
+
+    with database_of(app).transaction() as session:  # the operator's decision, and the real send, still work
+        review.release(session, clock, held["id"], operator="alice.ops", reason="customer confirmed")
+    assert work(app, clock).delivered == 1
+    after = client.get(f"/payments/{held['id']}", headers=headers).json
+    assert [h["status"] for h in after["history"]] == ["held", "queued", "sent", "accepted", "booked"]
+
+
+def test_a_status_report_about_a_queued_file_never_tried_changes_nothing(client, wallet, app, clock):
+    """Released or never held, a file no worker has claimed or tried is still only in the outbox."""
+    headers = wallet_token(client, wallet)
+    queued = pay(client, headers, "10.00")
+    collected(app, clock, status_report(queued, group="RJCT", reason="AC04"))
+
+    assert client.get(f"/payments/{queued['id']}", headers=headers).json["status"] == "queued"
+    (exception,) = open_exceptions(app)
+    assert (exception["rule"], exception["file_status"]) == ("status.unsent_file", "pending")
+    assert work(app, clock).delivered == 1
+    assert client.get(f"/payments/{queued['id']}", headers=headers).json["status"] == "booked"
+
+
+def test_a_status_report_about_a_file_a_worker_may_have_sent_applies(client, wallet, app, clock):
+    """A worker that claimed the file and died before recording the send may have given it to the
+    bank: the bank's answer about it is applied (the lease runs out and the re-send is a duplicate)."""
+    from gateway.persistence.repositories.outbox import Outbox
+
+    headers = wallet_token(client, wallet)
+    queued = pay(client, headers, "10.00")
+    with database_of(app).transaction() as session:
+        assert len(Outbox(session, clock).claim_due("crashed-worker")) == 1
+    collected(app, clock, status_report(queued, group="RJCT", reason="AC04"))
+
+    rejected = client.get(f"/payments/{queued['id']}", headers=headers).json
+    assert (rejected["status"], rejected["reason"]["code"]) == ("rejected", "AC04")
+    assert open_exceptions(app) == []

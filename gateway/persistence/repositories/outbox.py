@@ -42,6 +42,18 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
 
 
+def never_sent(row: OutgoingMessage) -> bool:
+    """Whether this file certainly never left the gateway, so that nothing a bank says about its
+    MsgId can be about it: held for review, cancelled, or due but never claimed by a worker nor
+    tried.  A claim without an attempt is a worker that may have died after the bank took the
+    file (see the module's docstring), so it counts as possibly sent.  A bank-api bank may have
+    fetched a due file without acknowledging it: its own messages deliver the file first (see
+    ``services.delivery.acknowledge_answered``)."""
+    if row.status in (MessageStatus.HELD, MessageStatus.CANCELLED):
+        return True
+    return row.status == MessageStatus.PENDING and row.attempts == 0 and row.claimed_until is None
+
+
 _INSERT = PreparedInsert(OutgoingMessage.__table__, [c.key for c in OutgoingMessage.__table__.columns])
 
 
