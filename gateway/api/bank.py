@@ -7,8 +7,9 @@ A bank is an OAuth client with the ``bank`` scope (client credentials), named as
 * ``GET /bank/files/{id}``: one file's XML;
 * ``POST /bank/files/{id}/ack``: it has the file (its payments become ``sent``);
 * ``POST /bank/messages``: its pain.002, camt.054, camt.053 or pacs.004, validated on
-  arrival (422 with findings if invalid) and applied at once.  A pain.002 about a file the
-  bank has not acknowledged shows that it has it: the file is delivered, as by its ack.
+  arrival (422 with findings if invalid) and applied at once.  A message about a file the
+  bank has not acknowledged (a pain.002 about it, a camt.05x booking or a pacs.004 returning
+  one of its payments) shows that it has it: the file is delivered first, as by its ack.
 """
 
 from __future__ import annotations

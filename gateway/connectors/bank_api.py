@@ -2,7 +2,8 @@
 
 The bank is an OAuth client with the ``bank`` scope; it fetches the files addressed to
 it (``GET /bank/files``), acknowledges each one (``POST /bank/files/{id}/ack``) and
-posts its pain.002, camt.054 and camt.053 (``POST /bank/messages``).  So this
+posts its pain.002, camt.054, camt.053 and pacs.004 (``POST /bank/messages``); one of those
+about a file it has not acknowledged counts as its acknowledgement.  So this
 connector pushes nothing and collects nothing: it declares ``pull`` delivery, and the
 worker leaves its files in the outbox for the bank to take.
 

@@ -15,7 +15,7 @@ Outcomes of one attempt:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -128,16 +128,23 @@ def acknowledge(session, clock: Clock, *, bank_id: str, row_id: str, client_id: 
     return row
 
 
-def acknowledge_answered(session, clock: Clock, *, bank_id: str, message_id: str) -> bool:
-    """A bank that fetches its files answered one with a pain.002 before acknowledging it: the
-    answer shows it has the file, so it is delivered (and its payments sent) before the statuses
-    apply, as if acknowledged; True if that happened."""
-    row = Outbox(session, clock).pending_with_message_id(bank_id, message_id)
-    if row is None:
-        return False
-    _taken_by_bank(session, clock, row, worker=f"bank:{bank_id}", detail="answered by the bank's pain.002 before "
-                                                                         "its ack")
-    return True
+def acknowledge_answered(session, clock: Clock, *, bank_id: str, file_ids: Iterable[str], answer: str) -> int:
+    """A bank that fetches its files (bank-api) answered some before acknowledging them (``answer``
+    names its message: a pain.002 about a file, a camt.05x booking or a pacs.004 returning one of a
+    file's payments).  The answer shows it has them, so each of its own files still waiting is
+    delivered (its payments ``sent``, the delivery audited) before the answer applies, exactly as
+    if acknowledged; the number delivered now.  Files of other banks, and files not waiting (held,
+    cancelled, delivered already), are left as they are."""
+    delivered = 0
+    outbox = Outbox(session, clock)
+    for row_id in sorted(set(file_ids)):  # in id order: two answers at once lock files in one order
+        row = outbox.find(row_id)
+        if row is None or row.bank_id != bank_id or row.status != MessageStatus.PENDING:
+            continue
+        _taken_by_bank(session, clock, row, worker=f"bank:{bank_id}",
+                       detail=f"answered by the bank's {answer} before its ack")
+        delivered += 1
+    return delivered
 
 
 def _taken_by_bank(session, clock: Clock, row: OutgoingMessage, *, worker: str, detail: str) -> None:

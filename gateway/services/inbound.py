@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.connectors.base import InboundMessage as Incoming
 from gateway.domain.errors import GatewayError, InvalidInput
+from gateway.domain.returns import PaymentReturn
 from gateway.domain.statements import Report
 from gateway.domain.status import StatusReport
 from gateway.iso20022 import parse, validate
@@ -154,8 +155,8 @@ def interpret(session: Session, clock: Clock, row: InboundMessage, *, router: Ro
     """Read one stored message and apply it (statuses, returns, statements); record the outcome.
 
     ``router`` (the banks) lets statements be checked against the bank that sends them.
-    ``from_the_bank``: the bank posted it itself (bank-api), so a pain.002 about a file it has
-    not acknowledged yet shows that it has the file: the file is delivered, as by its ack.
+    ``from_the_bank``: the bank posted it itself (bank-api), so a message about a file it has not
+    acknowledged yet shows that it has the file (see ``_delivered_by_answer``).
     ``parsed``: the row's body as already read by the validator, not to be read twice."""
     repo = InboundMessages(session, clock)
     try:
@@ -175,11 +176,10 @@ def interpret(session: Session, clock: Clock, row: InboundMessage, *, router: Ro
         repo.finish(row, outcome="invalid", family=family, message_type=message_type, message_id=message_id,
                     findings=findings)
         return Interpreted("invalid", family, tuple(findings))
+    if from_the_bank:
+        _delivered_by_answer(session, clock, row.bank_id, family, document, message_id)
     if family == "pain.002":
         assert isinstance(document, StatusReport)
-        if from_the_bank:
-            delivery.acknowledge_answered(session, clock, bank_id=row.bank_id,
-                                          message_id=document.original_message_id)
         statuses.apply(session, clock, row.bank_id, document)
     elif family == "pacs.004":
         returns.apply(session, clock, row.bank_id, document)
@@ -190,3 +190,20 @@ def interpret(session: Session, clock: Clock, row: InboundMessage, *, router: Ro
     repo.finish(row, outcome="processed", family=family, message_type=message_type, message_id=message_id,
                 findings=warnings)
     return Interpreted("processed", family, tuple(warnings))
+
+
+FILES_ANSWERED = {"pain.002": statuses.files_answered, "pacs.004": returns.files_returned}
+"""How each family names the files it is about; camt.052/053/054 by the payments they book or return."""
+
+
+def _delivered_by_answer(session: Session, clock: Clock, bank_id: str, family: str,
+                         document: StatusReport | PaymentReturn | Report, message_id: str | None) -> None:
+    """A bank that fetches its files (bank-api) may answer one before acknowledging it: a pain.002
+    about it, a camt.054 (or .052/.053) booking one of its payments, a pacs.004 returning one.  The
+    answer shows the bank has the file, so the file is delivered first, as by its ack (audited, its
+    payments ``sent``); the answer then applies as to any delivered file.  Otherwise the payments
+    would still be ``queued``, where a booking waits for the camt.053 and a return is lost."""
+    files = FILES_ANSWERED.get(family, reports.files_booked)(session, bank_id, document)
+    if files:
+        delivery.acknowledge_answered(session, clock, bank_id=bank_id, file_ids=files,
+                                      answer=f"{family} {message_id or '(no MsgId)'}")

@@ -128,6 +128,32 @@ def _ingest_statement(session: Session, clock: Clock, row: InboundMessage, repor
             _store_exception(session, clock, found, summary.account_id)
 
 
+def files_booked(session: Session, bank_id: str, report: Report) -> set[str]:
+    """The bank's files (outbox row ids) of which the report books or returns a payment: an entry that
+    debits the account the payment left from, or brings it back there, naming its EndToEndId (and its
+    file's MsgId where the bank repeats it).  A bank that books or returns a payment has its file.
+    Only that exact link counts, never amount, date and counterparty, and not an EndToEndId two
+    payments share: this decides that a file was delivered, which a guess must not."""
+    files: set[str] = set()
+    for statement in report.statements:
+        entries = [e for e in booked_entries(statement)
+                   if e.usable_end_to_end_id and (e.credit_debit == "DBIT" or e.is_return)]
+        if not entries:
+            continue
+        query = select(Payment.end_to_end_id, Payment.message_id, Payment.outgoing_message_id).where(
+            Payment.bank_id == bank_id, Payment.debtor_iban == account_id(statement.account),
+            Payment.end_to_end_id.in_(sorted({e.usable_end_to_end_id for e in entries})))
+        sent: dict[str, list[tuple[str, str]]] = {}
+        for end_to_end_id, message_id, file_id in session.execute(query):
+            sent.setdefault(end_to_end_id, []).append((message_id, file_id))
+        for entry in entries:
+            fits = [file_id for message_id, file_id in sent.get(entry.usable_end_to_end_id, ())
+                    if entry.message_id in (None, message_id)]
+            if len(fits) == 1:
+                files.add(fits[0])
+    return files
+
+
 def flag_missing_statements(session: Session, clock: Clock, *, through: date) -> int:
     """An exception for every business day up to ``through`` for which an account that receives
     statements got none (the bank skipped a day, or it has not sent yesterday's yet); returns how

@@ -1,6 +1,7 @@
 """The ``bank-api`` connector: a bank that connects to the gateway.  Its files wait in the outbox
 (the worker pushes nothing to it); the bank lists, fetches and acknowledges them through
-``/bank/files`` and posts its pain.002 to ``/bank/messages``.  A bank sees only its own files.
+``/bank/files`` and posts its pain.002, camt.054 and pacs.004 to ``/bank/messages``.  A bank sees
+only its own files.
 
 Banks here: the sandbox, ``partner`` (bank-api, NL/RABO, client ``partner-bank``) and ``other``
 (bank-api, NL/TRIO, client ``other-bank``)."""
@@ -10,12 +11,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from schwifty import IBAN
 from sqlalchemy import func, select
 
+from gateway.domain.money import Money
+from gateway.domain.parties import Account
+from gateway.domain.statements import (
+    BankTransactionCode,
+    Entry,
+    EntryTransaction,
+    Report,
+    ReportKind,
+    ReturnInfo,
+    Statement,
+)
 from gateway.domain.status import (
     PaymentInformationStatus,
     StatusReason,
@@ -24,7 +37,8 @@ from gateway.domain.status import (
 )
 from gateway.iso20022 import build, validate
 from gateway.persistence.models import ClientKind
-from gateway.persistence.payment_models import InboundMessage
+from gateway.persistence.models import AuditEvent
+from gateway.persistence.payment_models import InboundMessage, OutgoingMessage
 from gateway.persistence.repositories import Clients
 from gateway.persistence.repositories.payments import ClientAccounts
 from tests.payments.conftest import (
@@ -101,6 +115,46 @@ def pain002(original_message_id: str, block_id: str, statuses: dict[str, tuple[s
                                                  reasons=(StatusReason(code=reason),) if reason else ())
                                for e2e, (status, reason) in statuses.items())),))
     return build(report, "pain.002.001.12")
+
+
+def notification(payment: dict, *, credit_debit: str = "DBIT", returned: str | None = None,
+                 message_id: str = "PARTNER-NTF-1") -> bytes:
+    """A camt.054 on the wallet's settlement account at the partner bank: ``payment`` booked (a
+    debit), or come back (``returned``: a credit with the return reason), or a credit naming its
+    EndToEndId that is neither."""
+    code = BankTransactionCode(domain="PMNT", family="ICDT" if credit_debit == "DBIT" else "RCDT",
+                               sub_family="RRTN" if returned else "ESCT")
+    amount = Money(Decimal(payment["amount"]), "EUR")
+    tx = EntryTransaction(message_id=payment["message_id"], end_to_end_id=payment["end_to_end_id"], amount=amount,
+                          credit_debit=credit_debit, account_servicer_reference=f"{message_id}-REF",
+                          return_info=ReturnInfo(reason=returned) if returned else None)
+    entry = Entry(amount=amount, credit_debit=credit_debit, status="BOOK", booking_date=date(2026, 11, 23),
+                  value_date=date(2026, 11, 23), account_servicer_reference=f"{message_id}-REF",
+                  bank_transaction_code=code, transactions=(tx,))
+    at = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+    return build(Report(kind=ReportKind.NOTIFICATION, message_id=message_id, creation_date_time=at, statements=(
+        Statement(identification=message_id, account=Account(iban=PARTNER_IBAN, currency="EUR"),
+                  creation_date_time=at, entries=(entry,)),)), "camt.054.001.08")
+
+
+def payment_return(payment: dict, reason: str = "AC04", message_id: str = "PARTNER-RTN-1") -> bytes:
+    """A pacs.004 (001.09, the shape mock-bank writes) returning ``payment``, naming its file."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.004.001.09">
+  <PmtRtr>
+    <GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>2026-11-23T12:00:00+00:00</CreDtTm><NbOfTxs>1</NbOfTxs>
+      <SttlmInf><SttlmMtd>INDA</SttlmMtd></SttlmInf></GrpHdr>
+    <OrgnlGrpInf><OrgnlMsgId>{payment["message_id"]}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId>
+    </OrgnlGrpInf>
+    <TxInf>
+      <RtrId>{message_id}-1</RtrId>
+      <OrgnlEndToEndId>{payment["end_to_end_id"]}</OrgnlEndToEndId>
+      <RtrdIntrBkSttlmAmt Ccy="EUR">{payment["amount"]}</RtrdIntrBkSttlmAmt>
+      <IntrBkSttlmDt>2026-11-23</IntrBkSttlmDt>
+      <RtrRsnInf><Rsn><Cd>{reason}</Cd></Rsn></RtrRsnInf>
+    </TxInf>
+  </PmtRtr>
+</Document>""".encode()
 
 
 def post_message(client, headers, body: bytes, content_type="application/xml"):
@@ -240,6 +294,74 @@ def test_a_held_file_is_not_offered_to_the_bank(client, wallet, app, clock, bank
         review.release(session, clock, held["id"], operator="ops", reason="ok")
     (waiting,) = client.get("/bank/files", headers=partner).json["files"]
     assert waiting["message_id"] == held["message_id"]
+
+
+def delivery_audit(app, file_id: str) -> list[tuple[str, str | None]]:
+    """The file's audit events after it was stored: (action, the worker that recorded it)."""
+    with database_of(app).transaction() as session:
+        return [(e.action, (e.details or {}).get("worker")) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.subject_type == "message", AuditEvent.subject_id == file_id)
+            .order_by(AuditEvent.id))][1:]
+
+
+def file_status(app, file_id: str) -> tuple[str, bool]:
+    with database_of(app).transaction() as session:
+        row = session.get(OutgoingMessage, file_id)
+        return row.status.value, row.delivered_at is not None
+
+
+def test_a_return_before_the_ack_delivers_the_file_and_returns_the_payment(client, wallet, app, clock, banks):
+    """The bank returns a payment of a file it never acknowledged: it evidently has the file, so the
+    return delivers it (as an ack would, audited) and then applies: the payment is ``returned``,
+    not left ``queued`` with the return lost in a log line."""
+    paid = payout(client, wallet, "10.00", "20.00")
+    partner, headers = bank_token(client, banks["partner-bank"]), wallet_token(client, wallet)
+    (waiting,) = client.get("/bank/files", headers=partner).json["files"]
+
+    posted = post_message(client, partner, payment_return(paid[0], "AC04"))
+    assert posted.status_code == 201, posted.json
+    assert (posted.json["family"], posted.json["outcome"]) == ("pacs.004", "processed")
+    assert client.get("/bank/files", headers=partner).json["files"] == []
+    assert file_status(app, waiting["id"]) == ("delivered", True)
+    assert delivery_audit(app, waiting["id"]) == [("message.delivered", "bank:partner")]
+    returned, other = (client.get(f"/payments/{p['id']}", headers=headers).json for p in paid)
+    assert [h["status"] for h in returned["history"]] == ["queued", "sent", "returned"]
+    assert returned["reason"]["code"] == "AC04"
+    assert [h["status"] for h in other["history"]] == ["queued", "sent"]
+    acked = client.post(f"/bank/files/{waiting['id']}/ack", headers=partner)  # a late ack changes nothing
+    assert acked.status_code == 200 and acked.json["status"] == "delivered"
+    assert delivery_audit(app, waiting["id"]) == [("message.delivered", "bank:partner")]
+
+
+def test_a_notification_before_the_ack_delivers_the_file_and_books_the_payment(client, wallet, app, clock, banks):
+    """A camt.054 booking a payment of an unacknowledged file: the file is delivered and the payment
+    ``booked`` at once, not when a camt.053 comes."""
+    paid = payout(client, wallet, "10.00", "20.00")
+    partner, headers = bank_token(client, banks["partner-bank"]), wallet_token(client, wallet)
+    (waiting,) = client.get("/bank/files", headers=partner).json["files"]
+
+    posted = post_message(client, partner, notification(paid[1]))
+    assert posted.status_code == 201, posted.json
+    assert (posted.json["family"], posted.json["outcome"]) == ("camt.054", "processed")
+    assert file_status(app, waiting["id"]) == ("delivered", True)
+    assert delivery_audit(app, waiting["id"]) == [("message.delivered", "bank:partner")]
+    other, booked = (client.get(f"/payments/{p['id']}", headers=headers).json for p in paid)
+    assert [h["status"] for h in booked["history"]] == ["queued", "sent", "booked"]
+    assert other["status"] == "sent"
+
+
+def test_what_does_not_show_the_bank_has_the_file_delivers_nothing(client, wallet, app, clock, banks):
+    """Only the bank the file is for, and only a booking or a return of one of its payments, counts:
+    another bank's return, or a mere credit naming the same EndToEndId, leaves the file waiting."""
+    paid = payout(client, wallet, "10.00")
+    partner, other = bank_token(client, banks["partner-bank"]), bank_token(client, banks["other-bank"])
+    (waiting,) = client.get("/bank/files", headers=partner).json["files"]
+
+    assert post_message(client, other, payment_return(paid[0], message_id="OTHER-RTN-1")).status_code == 201
+    assert post_message(client, partner, notification(paid[0], credit_debit="CRDT")).status_code == 201
+    assert file_status(app, waiting["id"]) == ("pending", False)
+    assert client.get(f"/payments/{paid[0]['id']}", headers=wallet_token(client, wallet)).json["status"] == "queued"
+    assert [f["id"] for f in client.get("/bank/files", headers=partner).json["files"]] == [waiting["id"]]
 
 
 def test_a_pain002_about_a_held_file_changes_nothing(client, wallet, app, clock, banks, settings):

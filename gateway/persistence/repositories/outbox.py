@@ -149,12 +149,6 @@ class Outbox(Repository):
         query = select(DeliveryAttempt).where(DeliveryAttempt.outgoing_message_id == row_id)
         return list(self.session.scalars(query.order_by(DeliveryAttempt.id)))
 
-    def pending_with_message_id(self, bank_id: str, message_id: str) -> OutgoingMessage | None:
-        """The bank's file with this MsgId if it still waits for delivery (MsgIds are unique per bank)."""
-        return self.session.scalar(select(OutgoingMessage).where(
-            OutgoingMessage.bank_id == bank_id, OutgoingMessage.message_id == message_id,
-            OutgoingMessage.status == MessageStatus.PENDING))
-
     def pending_for_bank(self, bank_id: str, *, limit: int = 100) -> list[OutgoingMessage]:
         """For banks that fetch their files (bank-api): what is waiting for them, oldest first."""
         query = (select(OutgoingMessage)
