@@ -15,6 +15,8 @@ Members of every problem:
 * ``findings`` (validation failures): the findings, as in a validation report.
 * ``instance`` (500 only): ``urn:uuid:...``, the id written to the log with the
   traceback, so support can find it without the client ever seeing internals.
+* an error's ``members``, where it has them: facts a client acts on by machine
+  (``subscription_id`` of ``webhook_already_subscribed``), never parsed from ``detail``.
 
 Decisions on status codes (:data:`STATUS_BY_ERROR`, the one table; the
 nearest class in an error's MRO wins, so subclasses inherit a decision):
@@ -145,7 +147,7 @@ def from_gateway_error(exc: GatewayError) -> Response:
     findings = getattr(exc, "findings", None)
     if status == 422 and not findings:
         findings = [Finding(rule=exc.code, reason="FF01", message=exc.message)]
-    extra = {"findings": [f.to_dict() for f in findings]} if findings else {}
+    extra = {**getattr(exc, "members", {}), **({"findings": [f.to_dict() for f in findings]} if findings else {})}
     return problem(status, exc.code, title, exc.message, headers=getattr(exc, "headers", None), **extra)
 
 

@@ -4,7 +4,8 @@ secret (shown to its client, which needs it to check signatures); ``GET /webhook
 each URL, signed (see :mod:`gateway.worker.webhooks` for the headers and how to verify).
 
 URLs must be https and public (see :mod:`gateway.services.webhook_targets`), except on
-loopback (a developer's receiver) in the development profile.
+loopback (a developer's receiver) in the development profile.  The body has ``url`` and
+nothing else, and a URL is subscribed once per client (see :mod:`gateway.services.webhooks`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from gateway.api.bodies import json_body
 from gateway.consent import storage
 from gateway.consent.models import WALLET_SCOPE
 from gateway.consent.protect import current_token, require_oauth
-from gateway.domain.errors import InvalidInput
-from gateway.domain.findings import Finding
 from gateway.persistence.payment_models import WebhookSubscription
 from gateway.persistence.repositories.webhooks import Webhooks
-from gateway.services import webhook_targets
+from gateway.services import webhooks
 
 bp = Blueprint("webhooks", __name__)
 SCOPES = (WALLET_SCOPE, "consents")
@@ -33,11 +32,9 @@ def _client_id() -> str:
 @bp.post("/webhooks")
 @require_oauth(SCOPES)
 def subscribe():
-    body = json_body()
-    url = body.get("url") if isinstance(body, dict) else None
-    _check_url(url)
-    row = Webhooks(storage.session(), storage.clock()).subscribe(client_id=_client_id(), url=url,
-                                                                 actor=f"client:{_client_id()}")
+    development = current_app.config["GATEWAY_SETTINGS"].profile == "development"
+    row = webhooks.subscribe(storage.session(), storage.clock(), client_id=_client_id(), body=json_body(),
+                             loopback=development)
     return {**_json(row), "secret": row.secret}, 201
 
 
@@ -60,10 +57,3 @@ def unsubscribe(subscription_id: str):
 def _json(row: WebhookSubscription) -> dict:
     return {"id": row.id, "url": row.url, "created_at": row.created_at.isoformat()}
 
-
-def _check_url(url: object) -> None:
-    development = current_app.config["GATEWAY_SETTINGS"].profile == "development"
-    message = webhook_targets.refusal(url, loopback=development)
-    if message:
-        raise InvalidInput(message, [Finding(rule="webhook.url", reason="FF01", message=message, location=("url",),
-                                             value=str(url)[:200])], code="invalid_webhook")

@@ -9,6 +9,7 @@ client whether someone else's consent id is real.
 from __future__ import annotations
 
 from gateway.domain.errors import GatewayError
+from gateway.domain.findings import Finding
 
 
 class NotFound(GatewayError):
@@ -21,6 +22,25 @@ class AlreadyExists(GatewayError):
     """A unique value is taken (``username_taken``, ``iban_taken``, ``client_id_taken``)."""
 
     code = "already_exists"
+
+
+class AlreadySubscribed(AlreadyExists):
+    """The client already has an active webhook subscription for this URL.
+
+    ``members`` carries that subscription's id into the problem document, so a client
+    acts on it (keeps it, or deletes it first) without parsing the words; the finding
+    names the field, as every refusal of a request does."""
+
+    code = "webhook_already_subscribed"
+
+    def __init__(self, subscription_id: str, url: str) -> None:
+        message = (f"this URL is already subscribed as webhook {subscription_id}; one subscription per URL "
+                   "(a second would receive every event twice)")
+        super().__init__(message)
+        self.subscription_id = subscription_id
+        self.members = {"subscription_id": subscription_id}
+        self.findings = [Finding(rule="webhook.duplicate", reason="AM05", message=message, location=("url",),
+                                 value=url[:200])]
 
 
 class InvalidTransition(GatewayError):

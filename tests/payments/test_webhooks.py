@@ -13,10 +13,12 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from gateway.persistence.models import ClientKind
 from gateway.persistence.payment_models import WebhookDelivery
+from gateway.persistence.repositories import Clients
 from gateway.services import webhook_targets
 from gateway.worker.webhooks import verify
-from tests.payments.conftest import MERCHANT, database_of, post_operation, wallet_token, work
+from tests.payments.conftest import MERCHANT, Wallet, database_of, post_operation, wallet_token, work
 
 
 def subscribe(client, headers, url: str):
@@ -169,3 +171,57 @@ def test_https_urls_are_taken(client, wallet, app):
     answer = subscribe(client, wallet_token(client, wallet), "https://wallet.example/hooks?x=1")
     assert answer.status_code == 201
     assert len(answer.json["secret"]) >= 32
+
+
+@pytest.mark.parametrize("body, fields", [
+    ({"url": "https://wallet.example/hooks", "evnets": ["payment.status_changed"]}, ["evnets"]),
+    ({"url": "https://wallet.example/hooks", "secret": "mine", "Url": "x"}, ["secret", "Url"]),
+    ({"evnets": [], "url": "http://wallet.example/hooks"}, ["evnets", "url"]),   # every problem at once
+])
+def test_unknown_fields_are_refused_by_name(client, wallet, app, body, fields):
+    """A misspelt field is not ignored: the client would believe it asked for what it never got."""
+    headers = wallet_token(client, wallet)
+    answer = client.post("/webhooks", json=body, headers=headers)
+    assert answer.status_code == 422
+    assert answer.json["code"] == "invalid_webhook"
+    assert [f["field"] for f in answer.json["findings"]] == fields
+    unknown = [f for f in answer.json["findings"] if f["field"] != "url"]
+    assert all(f["message"].startswith(f"unknown field {f['field']!r}") and "url" in f["message"] for f in unknown)
+    assert client.get("/webhooks", headers=headers).json == {"webhooks": []}
+
+
+@pytest.mark.parametrize("body", [["https://wallet.example/hooks"], "https://wallet.example/hooks", 42])
+def test_a_body_that_is_not_an_object_is_refused(client, wallet, app, body):
+    answer = client.post("/webhooks", json=body, headers=wallet_token(client, wallet))
+    assert answer.status_code == 422 and answer.json["code"] == "invalid_webhook"
+    assert "field" not in answer.json["findings"][0]
+
+
+def test_a_url_is_subscribed_once_per_client(client, wallet, app):
+    """A second subscription of one URL would receive every event twice, under two event ids."""
+    headers = wallet_token(client, wallet)
+    first = subscribe(client, headers, "https://wallet.example/hooks")
+    assert first.status_code == 201
+    again = subscribe(client, wallet_token(client, wallet, scope="consents"), "https://wallet.example/hooks")
+    assert again.status_code == 409
+    assert again.json["code"] == "webhook_already_subscribed"
+    assert again.json["subscription_id"] == first.json["id"]
+    assert first.json["id"] in again.json["detail"]
+    assert [(f["field"], f["reason"]) for f in again.json["findings"]] == [("url", "AM05")]
+    assert [w["id"] for w in client.get("/webhooks", headers=headers).json["webhooks"]] == [first.json["id"]]
+
+    other = subscribe(client, headers, "https://wallet.example/hooks/other")   # another URL is another receiver
+    assert other.status_code == 201
+    assert client.delete(f"/webhooks/{first.json['id']}", headers=headers).status_code == 204
+    renewed = subscribe(client, headers, "https://wallet.example/hooks")       # ended: the URL is free again
+    assert renewed.status_code == 201 and renewed.json["id"] != first.json["id"]
+
+
+def test_another_client_may_subscribe_the_same_url(client, wallet, app):
+    with database_of(app).transaction() as session:
+        made = Clients(session).create(name="Other Wallet", kind=ClientKind.WALLET_PROVIDER,
+                                       redirect_uris=["https://other.example/cb"], scopes=["wallet"],
+                                       actor="operator:test")
+    other = Wallet(made.client.client_id, made.secret)
+    assert subscribe(client, wallet_token(client, wallet), "https://hooks.example/shared").status_code == 201
+    assert subscribe(client, wallet_token(client, other), "https://hooks.example/shared").status_code == 201

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from gateway.persistence.errors import AlreadySubscribed
 from gateway.persistence.payment_models import WebhookDelivery, WebhookSubscription
 from gateway.persistence.repositories.audit import Repository, found
 from gateway.persistence.repositories.outbox import backoff
@@ -27,7 +28,15 @@ _ACTIVE = "gateway.webhooks.active"
 
 class Webhooks(Repository):
     def subscribe(self, *, client_id: str, url: str, actor: str) -> WebhookSubscription:
-        """A new subscription with a fresh signing secret (returned here, and readable by its client)."""
+        """A new subscription with a fresh signing secret (returned here, and readable by its client).
+
+        One active subscription per client and URL (compared as written): a second would have
+        every event delivered twice, each time under its own event id.  Checked here, in the
+        request's transaction; two requests subscribing the same URL at the same moment are
+        not (no unique index: rows from before this check may repeat a URL)."""
+        existing = self._active_with_url(client_id, url)
+        if existing is not None:
+            raise AlreadySubscribed(existing.id, url)
         row = WebhookSubscription(client_id=client_id, url=url, secret=secrets.token_urlsafe(32),
                                   created_at=self.clock())
         self.session.add(row)
@@ -43,6 +52,11 @@ class Webhooks(Repository):
                                                                     WebhookSubscription.client_id == client_id,
                                                                     WebhookSubscription.disabled_at.is_(None)))
         return found(row, "webhook", subscription_id)
+
+    def _active_with_url(self, client_id: str, url: str) -> WebhookSubscription | None:
+        return self.session.scalars(select(WebhookSubscription).where(
+            WebhookSubscription.client_id == client_id, WebhookSubscription.url == url,
+            WebhookSubscription.disabled_at.is_(None)).order_by(WebhookSubscription.created_at).limit(1)).first()
 
     def list_for_client(self, client_id: str) -> list[WebhookSubscription]:
         query = select(WebhookSubscription).where(WebhookSubscription.client_id == client_id,
