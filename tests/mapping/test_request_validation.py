@@ -3,7 +3,8 @@
 Expected locations and reasons are written from the request vocabulary (which
 field was broken) and the ISO 20022 external status reason code list (AC01
 incorrect account number, AM12 invalid amount, CH20 decimals not compatible with
-the currency, CH21 mandatory element missing, FF08 end-to-end id invalid...),
+the currency, CH21 mandatory element missing, FF08 end-to-end id invalid, RR09
+structured creditor reference invalid...),
 not read back from the validator."""
 
 from __future__ import annotations
@@ -109,6 +110,13 @@ CASES = [
     ("pay", ("remittance",), {"creditor_reference": "RF18539007547034", "creditor_reference_type": "ISO"},
      ("remittance", "creditor_reference_type"), "FF01"),
     ("pay", ("remittance",), {"unstructured": "a", "creditor_reference_type": "SCOR"}, ("remittance",), "FF01"),
+    ("pay", ("remittance",), {"creditor_reference": "RF17539007547034"},                  # check digits 18 -> 17
+     ("remittance", "creditor_reference"), "RR09"),
+    ("transfer", ("remittance", "creditor_reference"), "RF18539007574034",               # 47 -> 74
+     ("remittance", "creditor_reference"), "RR09"),
+    ("transfer", ("remittance", "creditor_reference"), "RF18 5390 0754 7034",            # printed, not electronic
+     ("remittance", "creditor_reference"), "RR09"),
+    ("transfer", ("remittance", "creditor_reference"), "R" * 36, ("remittance", "creditor_reference"), "RR09"),
     ("pay", ("purpose",), "gdsv", ("purpose",), "FF07"),
     ("pay", ("category_purpose",), "SUP", ("category_purpose",), "FF06"),
     ("pay", ("charge_bearer",), "BOTH", ("charge_bearer",), "BE19"),
@@ -145,6 +153,18 @@ def test_account_name_goes_with_account_iban():
 
 def test_a_creditor_reference_is_scor_by_default_and_needs_no_type():
     validate_request("pay", with_change("pay", ("remittance",), {"creditor_reference": "RF18539007547034"}))
+
+
+def test_an_rf_reference_with_wrong_check_digits_is_refused_in_plain_words():
+    error = refusal("transfer", with_change("transfer", ("remittance", "creditor_reference"), "RF17539007547034"))
+    (finding,) = error.findings
+    assert finding.rule == "operation.format" and finding.value == "RF17539007547034"
+    assert finding.message.startswith("RF creditor reference check digits do not match")
+
+
+@pytest.mark.parametrize("reference", ["123456789012", "+++090/9337/55493+++", "INV-2026-0042", "RFQ-2026-17"])
+def test_references_that_are_not_rf_are_passed_on_unchecked(reference):
+    validate_request("transfer", with_change("transfer", ("remittance", "creditor_reference"), reference))
 
 
 def test_currency_decimals_are_the_currencys():

@@ -1,5 +1,5 @@
-"""IBAN and BIC rules.  Expected values come from published examples and hand arithmetic,
-not from schwifty, which is the implementation under test."""
+"""IBAN, BIC and creditor reference rules.  Expected values come from published examples and
+hand arithmetic, not from schwifty or python-stdnum, which are the implementations under test."""
 
 import pytest
 from hypothesis import given
@@ -10,6 +10,8 @@ from gateway.domain.rules.identifiers import (
     bic_problem,
     check_bic,
     check_iban,
+    creditor_reference_issue,
+    creditor_reference_problem,
     iban_issue,
     iban_problem,
 )
@@ -123,3 +125,47 @@ def test_bic_finding_uses_rc01():
     [finding] = check_bic("DEUTXXFF", ("payment_informations", 0, "debtor_agent", "bic"))
     assert finding.reason == "RC01" and finding.rule == "bic.country" and finding.value == "DEUTXXFF"
     assert "XX" in finding.message
+
+
+# --- ISO 11649 structured creditor references ----------------------------------------------------
+
+# Examples printed for ISO 11649 (the standard's RF18 5390 0754 7034, the others the Creditor
+# Reference article's), in electronic format.
+VALID_RF_REFERENCES = ["RF18539007547034", "RF45G72UUR", "RF6518K5", "RF712348231"]
+
+
+@pytest.mark.parametrize("reference", VALID_RF_REFERENCES)
+def test_published_rf_references_are_valid(reference):
+    assert creditor_reference_problem(reference) is None
+
+
+def test_hand_worked_mod97_of_rf18():
+    # As an IBAN: "RF18" to the end -> 539007547034RF18, R=27 F=15 -> 539007547034271518, mod 97 = 1;
+    # with "00" for the check digits the remainder is 80, so they are 98 - 80 = 18.
+    assert 539007547034271518 % 97 == 1
+    assert 539007547034271500 % 97 == 80 and 98 - 80 == 18
+
+
+@pytest.mark.parametrize("reference, rule, words", [
+    ("RF17539007547034", "creditor_reference.checksum", "check digits do not match"),  # 18 -> 17
+    ("RF18539007574034", "creditor_reference.checksum", "check digits do not match"),  # 47 swapped to 74
+    ("RF18", "creditor_reference.length", "this one has 4"),
+    ("RF18" + "1" * 22, "creditor_reference.length", "this one has 26"),             # 21 after the check digits
+    ("RF18539007547_34", "creditor_reference.format", "only letters A-Z and digits"),
+    ("RF18\u0665\u0663\u0669", "creditor_reference.format", "only letters A-Z and digits"),  # Arabic-Indic digits
+    ("RF18 5390 0754 7034", "creditor_reference.format", "electronic format): RF18539007547034"),  # printed format
+    ("rf18539007547034", "creditor_reference.format", "electronic format): RF18539007547034"),
+])
+def test_a_wrong_rf_reference_says_what_is_wrong(reference, rule, words):
+    found = creditor_reference_issue(reference)
+    assert found is not None and found[0] == rule and words in found[1]
+
+
+@pytest.mark.parametrize("reference", [
+    "123456789012",          # a Finnish national reference (digits only)
+    "+++090/9337/55493+++",  # a Belgian structured communication
+    "INV-2026-0042",         # a creditor's own invoice number
+    "RFQ-2026-17",           # starts with RF, but not RF and two check digits
+])
+def test_references_that_are_not_rf_are_not_checked(reference):
+    assert creditor_reference_problem(reference) is None
