@@ -102,6 +102,10 @@ CASES = [
     ("pay", ("end_to_end_id",), " ORDER-4711", ("end_to_end_id",), "FF08"),
     ("pay", ("end_to_end_id",), "BESTELLUNG-Ä", ("end_to_end_id",), "FF08"),         # outside the SEPA set
     ("pay", ("end_to_end_id",), "", ("end_to_end_id",), "FF08"),
+    ("pay", ("end_to_end_id",), "NOTPROVIDED", ("end_to_end_id",), "FF08"),   # ISO 20022's "none given"
+    ("pay", ("end_to_end_id",), "NotProvided", ("end_to_end_id",), "FF08"),   # reconciliation reads any case
+    ("transfer", ("end_to_end_id",), "NOTPROVIDED", ("end_to_end_id",), "FF08"),
+    ("bulk-payout", ("payments", 1, "end_to_end_id"), "NOTPROVIDED", ("payments", 1, "end_to_end_id"), "FF08"),
     ("pay", ("requested_execution_date",), "2026-02-29", ("requested_execution_date",), "DT01"),  # not a leap year
     ("pay", ("requested_execution_date",), "24.11.2026", ("requested_execution_date",), "DT01"),
     ("pay", ("remittance",), {}, ("remittance",), "FF01"),
@@ -139,6 +143,17 @@ def test_each_refusal_names_its_field(operation, path, value, location, reason):
     error = refusal(operation, with_change(operation, path, value))
     assert [(f.location, f.reason) for f in error.findings] == [(location, reason)]
     assert all(f.message for f in error.findings)
+
+
+def test_notprovided_is_refused_with_the_reason():
+    error = refusal("pay", with_change("pay", ("end_to_end_id",), "NOTPROVIDED"))
+    (finding,) = error.findings
+    assert finding.value == "NOTPROVIDED" and "reserved" in finding.message and "leave end_to_end_id out" in finding.message
+
+
+@pytest.mark.parametrize("e2e", ["NOTPROVIDED-4711", "NOT PROVIDED", "NOTPROVIDE"])
+def test_ids_that_only_look_like_notprovided_are_taken(e2e):
+    validate_request("pay", with_change("pay", ("end_to_end_id",), e2e))
 
 
 def test_withdraw_names_the_account_to_credit():

@@ -27,7 +27,8 @@ TRAPS = [
     "NL20INGB0001234568", "NL20INGB0001234567\n", "nl20ingb0001234567", "NL20 INGB 0001 2345 67",
     "DEUTDEFF", "DEUTDEFF\n", "deutdeff", "DEUTXXFF", "2026-02-30", "2026-2-3", "2026-11-24\n", "20261124",
     "2026-W48-2", "SLEV", "SHAR\n", "XXX", "GDSV", "SALA", "RF18539007547034", "RF18 5390", "SCOR",
-    "RF17539007547034", "rf18539007547034", "RF18539007547034 ", "RF18",
+    "RF17539007547034", "rf18539007547034", "RF18539007547034 ", "RF18", "NOTPROVIDED", "notprovided",
+    "NOTPROVIDED\n",
     "x" * 35, "x" * 36, "x" * 140, "x" * 141, "Ünïcödé & <xml>", "a/b//c", "/lead", "\u00a0", "\t",
 ]
 JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),

@@ -67,6 +67,15 @@ def test_an_iban_with_wrong_check_digits_is_refused_at_its_field(client, wallet,
     assert counts(app) == NOTHING
 
 
+@pytest.mark.parametrize("e2e", ["NOTPROVIDED", "notprovided"])
+def test_notprovided_is_not_a_clients_end_to_end_id(client, wallet, app, e2e):
+    """ISO 20022's word for "the initiating party gave none": the gateway makes an id instead."""
+    answer = post_operation(client, wallet_token(client, wallet), "pay", pay_body(end_to_end_id=e2e))
+    assert answer.status_code == 422 and answer.json["code"] == "invalid_operation"
+    assert fields(answer) == {"end_to_end_id": "FF08"}, answer.json
+    assert counts(app) == NOTHING
+
+
 def test_an_amount_with_more_decimals_than_its_currency_is_refused(client, wallet, app):
     answer = post_operation(client, wallet_token(client, wallet), "pay", pay_body(amount="1.005"))
     assert answer.status_code == 422
