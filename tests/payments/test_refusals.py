@@ -67,6 +67,16 @@ def test_an_iban_with_wrong_check_digits_is_refused_at_its_field(client, wallet,
     assert counts(app) == NOTHING
 
 
+def test_an_rf_reference_with_wrong_check_digits_is_refused_at_its_field(client, wallet, app):
+    # RF18539007547034 is valid (98 - mod97 of 539007547034RF00 = 18); 17 is not.
+    body = pay_body(remittance={"creditor_reference": "RF17539007547034"})
+    answer = post_operation(client, wallet_token(client, wallet), "pay", body)
+    assert answer.status_code == 422 and answer.json["code"] == "invalid_operation"
+    assert fields(answer) == {"remittance.creditor_reference": "RR09"}, answer.json
+    assert "check digits do not match" in answer.json["findings"][0]["message"]
+    assert counts(app) == NOTHING
+
+
 @pytest.mark.parametrize("e2e", ["NOTPROVIDED", "notprovided"])
 def test_notprovided_is_not_a_clients_end_to_end_id(client, wallet, app, e2e):
     """ISO 20022's word for "the initiating party gave none": the gateway makes an id instead."""
