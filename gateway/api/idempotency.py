@@ -20,11 +20,14 @@ import re
 from collections.abc import Callable
 
 from flask import request
+from sqlalchemy.exc import IntegrityError
 
 from gateway.api.bodies import raw_body
 from gateway.consent import storage
 from gateway.consent.protect import current_token
 from gateway.domain.errors import GatewayError
+from gateway.persistence.errors import ConcurrentUpdate
+from gateway.persistence.prepared import inserts_at_the_end
 from gateway.persistence.repositories.idempotency import IdempotencyKeys
 
 HEADER = "Idempotency-Key"
@@ -59,6 +62,13 @@ def idempotent(client_id: str, run: Callable[[], tuple[int, dict]]):
             raise IdempotencyKeyReused(f"the {HEADER} {key!r} was used for a different request; "
                                        "use a new key for a new request")
         return seen.response, seen.status_code, {"Idempotent-Replayed": "true"}
-    status, body = run()
-    keys.remember(client_id=client_id, key=key, request_sha256=digest, status_code=status, response=body)
+    # The request's rows (payments, outbox, the key and its answer) are written together at the
+    # end, so the database's write lock is held for the inserts and the commit only.
+    try:
+        with inserts_at_the_end(storage.session().connection()):
+            status, body = run()
+            keys.remember(client_id=client_id, key=key, request_sha256=digest, status_code=status, response=body)
+    except IntegrityError:  # a unique key another request took first: this key, or an EndToEndId
+        raise ConcurrentUpdate(f"another request (with the {HEADER} {key!r}, or the same EndToEndId) was "
+                               "handled at the same time; repeat this one to get its answer") from None
     return body, status

@@ -12,11 +12,13 @@ for a unique key), and a lost connection is invalidated, as SQLAlchemy would do.
 * :class:`PreparedRead`: a SELECT whose parameters are plain values; rows as tuples.
 * :class:`PreparedInsert`: an INSERT of given columns, one row or many (executemany).
 * :class:`NewRow`: what a repository hands back for a row it inserted that way.
+* :func:`inserts_at_the_end`: the inserts of a block run together when it ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
 T = TypeVar("T")
+_QUEUE = "gateway.inserts_at_the_end"
 
 
 class _Prepared:
@@ -80,6 +83,7 @@ class PreparedRead(_Prepared):
             cursor.execute(sql, arguments)
             return cursor.fetchall(), cursor.description
 
+        _run_queued(connection)  # a read inside inserts_at_the_end sees what the block inserted
         rows, description = self._on_cursor(connection, sql, arguments, fetch)
         processors = self._processors.get(dialect.name) or self._processors_for(dialect, description)
         return [tuple(value if process is None or value is None else process(value)
@@ -116,16 +120,54 @@ class PreparedInsert(_Prepared):
         sql, positions = self._sql(dialect)
         processors = self._processors.get(dialect.name) or self._processors_for(dialect)
         converted = [self._arguments(_converted(row, processors), positions) for row in rows]
-        if len(converted) == 1:
-            self._on_cursor(connection, sql, converted[0], lambda cursor: cursor.execute(sql, converted[0]))
+        queue = connection.info.get(_QUEUE)
+        if queue is not None:
+            queue.append((sql, converted))
         else:
-            self._on_cursor(connection, sql, converted, lambda cursor: cursor.executemany(sql, converted))
+            _insert(connection, sql, converted)
 
     def _processors_for(self, dialect: Dialect) -> list[tuple[str, Any]]:
         processors = [(name, self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
                       for name in self.columns]
         self._processors[dialect.name] = processors
         return processors
+
+
+def _insert(connection: Connection, sql: str, converted: list) -> None:
+    if len(converted) == 1:
+        _Prepared._on_cursor(connection, sql, converted[0], lambda cursor: cursor.execute(sql, converted[0]))
+    else:
+        _Prepared._on_cursor(connection, sql, converted, lambda cursor: cursor.executemany(sql, converted))
+
+
+@contextmanager
+def inserts_at_the_end(connection: Connection) -> Iterator[None]:
+    """The prepared INSERTs made on ``connection`` inside the block are converted at once and run,
+    in order, when it ends without an error (a prepared read inside runs them first).
+
+    Why: on SQLite a transaction holds the one write lock from its first write to its commit.
+    A request that wrote early held it while it built the rest of its rows and its answer, and
+    the other worker, finding it taken, slept in SQLite's busy handler (1 ms at the least).
+    Writing at the end keeps the lock for the inserts and the commit only: accepted ``pay``
+    requests per second went up by about a sixth under load (bench.operations).  Statements
+    run through SQLAlchemy inside the block do not see the queued rows; the block is for the
+    end of a unit of work, when its reads are done."""
+    if _QUEUE in connection.info:  # already inside one: its end runs everything
+        yield
+        return
+    connection.info[_QUEUE] = []
+    try:
+        yield
+        _run_queued(connection)
+    finally:
+        connection.info.pop(_QUEUE, None)
+
+
+def _run_queued(connection: Connection) -> None:
+    queue = connection.info.get(_QUEUE)
+    while queue:
+        sql, converted = queue.pop(0)
+        _insert(connection, sql, converted)
 
 
 def _converted(row: Mapping[str, Any], processors: list[tuple[str, Any]]) -> dict[str, Any]:
