@@ -1,0 +1,77 @@
+"""inserts_at_the_end: prepared INSERTs inside the block run together when it ends, so a request
+holds SQLite's write lock for its inserts and its commit only; a prepared read inside sees them;
+an error inside writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, func, select
+from sqlalchemy.exc import OperationalError
+
+from gateway.persistence.models import AuditEvent
+from gateway.persistence.prepared import PreparedInsert, PreparedRead, inserts_at_the_end
+from gateway.persistence.types import utcnow
+
+EVENTS = AuditEvent.__table__
+INSERT = PreparedInsert(EVENTS, ["at", "actor", "action", "subject_type", "subject_id", "reason", "details"])
+COUNT = PreparedRead(select(func.count()).select_from(EVENTS))
+
+
+def event(number: int) -> dict:
+    return {"at": utcnow(), "actor": "system", "action": "test.queued", "subject_type": "test",
+            "subject_id": str(number), "reason": None, "details": None}
+
+
+def counted(connection) -> int:
+    """Through SQLAlchemy, not a prepared read: what the database holds, queue aside."""
+    return connection.execute(select(func.count()).select_from(EVENTS)).scalar_one()
+
+
+def test_the_inserts_run_in_order_when_the_block_ends(db):
+    with db.engine.connect() as connection, connection.begin():
+        with inserts_at_the_end(connection):
+            INSERT.execute(connection, [event(1)])
+            INSERT.execute(connection, [event(2), event(3)])
+            assert counted(connection) == 0
+        assert counted(connection) == 3
+        ids = connection.execute(select(EVENTS.c.subject_id).order_by(EVENTS.c.id)).scalars().all()
+        assert ids == ["1", "2", "3"]
+
+
+def test_a_prepared_read_inside_sees_what_the_block_inserted(db):
+    with db.engine.connect() as connection, connection.begin():
+        with inserts_at_the_end(connection):
+            INSERT.execute(connection, [event(1)])
+            assert COUNT.rows(connection, {}) == [(1,)]
+
+
+def test_an_error_inside_writes_nothing_and_leaves_the_connection_as_it_was(db):
+    with db.engine.connect() as connection, connection.begin():
+        with pytest.raises(RuntimeError), inserts_at_the_end(connection):
+            INSERT.execute(connection, [event(1)])
+            raise RuntimeError("refused")
+        assert counted(connection) == 0
+        INSERT.execute(connection, [event(2)])  # outside a block: at once
+        assert counted(connection) == 1
+
+
+def test_sqlite_write_lock_is_free_until_the_block_ends(tmp_path):
+    """The point of the block: another writer is not locked out while the request still works
+    (a table of its own: the lock is SQLite's, PostgreSQL locks rows)."""
+    engine = create_engine(f"sqlite:///{tmp_path}/lock.db")
+    table = Table("rows", MetaData(), Column("n", Integer))
+    table.create(engine)
+    insert = PreparedInsert(table, ["n"])
+    try:
+        with engine.connect() as connection, connection.begin():
+            with inserts_at_the_end(connection):
+                insert.execute(connection, [{"n": 1}])
+                with engine.connect() as other:
+                    other.exec_driver_sql("PRAGMA busy_timeout = 0")
+                    other.exec_driver_sql("BEGIN IMMEDIATE")  # 'database is locked' had the insert run
+                    other.exec_driver_sql("ROLLBACK")
+            with engine.connect() as other, pytest.raises(OperationalError, match="locked"):
+                other.exec_driver_sql("PRAGMA busy_timeout = 0")
+                other.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        engine.dispose()
