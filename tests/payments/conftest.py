@@ -147,6 +147,21 @@ def database_of(app) -> Database:
     return app.extensions[storage.DATABASE]
 
 
+def assert_read_in_order_from(database: Database, index: str, statements: list[tuple[str, object]]) -> None:
+    """Each statement (as the endpoint ran it, with its parameters) reads ``index`` in order: no sort.
+    PostgreSQL's planner would rather sort a few rows, so sorting is made prohibitive there."""
+    with database.engine.connect() as connection:
+        for statement, parameters in statements:
+            if database.dialect == "sqlite":
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                plan = " | ".join(str(row[-1]) for row in rows)
+                assert index in plan and "TEMP B-TREE" not in plan, plan
+            else:
+                connection.exec_driver_sql("SET enable_sort = off")
+                plan = " | ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+                assert index in plan and "Sort" not in plan, plan
+
+
 def counts(app) -> dict[str, int]:
     """Rows of the payment side a request may write: a refusal must leave all of them as they were."""
     with database_of(app).transaction() as session:

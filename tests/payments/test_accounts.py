@@ -21,6 +21,7 @@ from tests.payments.conftest import (
     ALICE_NL,
     MERCHANT,
     alice_account_ids,
+    assert_read_in_order_from,
     consent_token,
     database_of,
     post_operation,
@@ -171,16 +172,7 @@ def test_a_page_of_transactions_is_read_in_order_from_the_index(client, app, boo
     finally:
         event.remove(database.engine, "before_cursor_execute", remember)
     assert len(seen) == 2
-    with database.engine.connect() as connection:
-        for statement, parameters in seen:
-            if database.dialect == "sqlite":
-                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-                plan = " | ".join(str(row[-1]) for row in rows)
-                assert "ix_entries_account_day" in plan and "TEMP B-TREE" not in plan, plan
-            else:
-                connection.exec_driver_sql("SET enable_sort = off")
-                plan = " | ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
-                assert "ix_entries_account_day" in plan and "Sort" not in plan, plan
+    assert_read_in_order_from(database, "ix_entries_account_day", seen)
 
 
 def test_accounts_outside_the_consent_are_not_found(client, wallet, app, clock, booked_days):

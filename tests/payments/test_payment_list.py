@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from tests.payments.conftest import MERCHANT, database_of, post_operation, wallet_token, work
+from tests.payments.conftest import (
+    MERCHANT,
+    assert_read_in_order_from,
+    database_of,
+    post_operation,
+    wallet_token,
+    work,
+)
 
 
 def pay(client, headers, amount: str) -> dict:
@@ -78,13 +85,4 @@ def test_a_page_is_read_in_order_from_the_index(client, wallet, app, clock):
     finally:
         event.remove(database.engine, "before_cursor_execute", remember)
     assert len(seen) == 2
-    with database.engine.connect() as connection:
-        for statement, parameters in seen:
-            if database.dialect == "sqlite":
-                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-                plan = " | ".join(str(row[-1]) for row in rows)
-                assert "ix_payments_client_created" in plan and "TEMP B-TREE" not in plan, plan
-            else:
-                connection.exec_driver_sql("SET enable_sort = off")
-                plan = " | ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
-                assert "ix_payments_client_created" in plan and "Sort" not in plan, plan
+    assert_read_in_order_from(database, "ix_payments_client_created", seen)
