@@ -97,6 +97,9 @@ class PaymentBatch:
     def with_control_figures(self, *, only_missing: bool = False) -> "PaymentBatch":
         """A copy whose declared NbOfTxs/CtrlSum (batch and blocks) are the computed ones;
         with ``only_missing`` figures already declared are kept (and left to validation)."""
+        if only_missing and self._declares_control_figures():
+            return self
+
         def pick(declared, computed):
             return declared if only_missing and declared is not None else computed
 
@@ -109,3 +112,8 @@ class PaymentBatch:
         return replace(batch,
                        number_of_transactions=pick(self.number_of_transactions, batch.computed_number_of_transactions),
                        control_sum=pick(self.control_sum, batch.computed_control_sum))
+
+    def _declares_control_figures(self) -> bool:
+        return (self.number_of_transactions is not None and self.control_sum is not None
+                and all(p.number_of_transactions is not None and p.control_sum is not None
+                        for p in self.payment_informations))

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from decimal import Decimal
 
 from schwifty import IBAN, registry
 from schwifty.exceptions import SchwiftyException
@@ -38,7 +39,7 @@ from schwifty.exceptions import SchwiftyException
 from gateway.domain.countries import account_country, is_cross_border
 from gateway.domain.findings import Finding
 from gateway.domain.parties import Account, Agent, Party
-from gateway.domain.payments import PaymentBatch, PaymentInformation
+from gateway.domain.payments import CreditTransfer, PaymentBatch, PaymentInformation
 from gateway.mapping.operations.endpoints import Endpoint
 from gateway.mapping.operations.errors import EmptyBatch, PaymentRefused
 from gateway.mapping.operations.planned import PlannedPayment
@@ -77,7 +78,9 @@ def assemble(planned: Sequence[PlannedPayment], *, message_id: str, created_at: 
     blocks = tuple(_block(key, members, agents[key[0]], new_payment_information_id(), sepa)
                    for key, members in groups.items())
     return PaymentBatch(message_id=message_id, creation_date_time=created_at, initiating_party=initiating_party,
-                        payment_informations=blocks).with_control_figures()
+                        payment_informations=blocks,
+                        number_of_transactions=sum(b.number_of_transactions for b in blocks),
+                        control_sum=sum((b.control_sum for b in blocks), Decimal(0)))
 
 
 def _block(key: GroupKey, members: list[PlannedPayment], agent: Agent, block_id: str,
@@ -86,12 +89,12 @@ def _block(key: GroupKey, members: list[PlannedPayment], agent: Agent, block_id:
     transfers = [m.transfer for m in members]
     if sepa:
         bearer = SEPA_CHARGE_BEARER
-        transfers = [replace(t, charge_bearer=None) for t in transfers]
+        transfers = [_without_charge_bearer(t) for t in transfers]
     else:
         asked = {t.charge_bearer or DEFAULT_CHARGE_BEARER for t in transfers}
         if len(asked) == 1:
             bearer = asked.pop()
-            transfers = [replace(t, charge_bearer=None) for t in transfers]
+            transfers = [_without_charge_bearer(t) for t in transfers]
         else:  # ChrgBr on each transaction instead (allowed by both pain.001 versions)
             bearer = None
             transfers = [replace(t, charge_bearer=t.charge_bearer or DEFAULT_CHARGE_BEARER) for t in transfers]
@@ -99,7 +102,13 @@ def _block(key: GroupKey, members: list[PlannedPayment], agent: Agent, block_id:
         payment_information_id=block_id, requested_execution_date=when, debtor=debtor.party,
         debtor_account=debtor.account, debtor_agent=agent, transactions=tuple(transfers),
         service_level=service_level, local_instrument=local_instrument, category_purpose=category_purpose,
-        charge_bearer=bearer)
+        charge_bearer=bearer, number_of_transactions=len(transfers),
+        control_sum=sum((t.amount.value for t in transfers), Decimal(0)))
+
+
+def _without_charge_bearer(transfer: CreditTransfer) -> CreditTransfer:
+    """The block's ChrgBr speaks for it (most transfers never had their own)."""
+    return transfer if transfer.charge_bearer is None else replace(transfer, charge_bearer=None)
 
 
 def _sepa(payment: PlannedPayment) -> list[Finding]:
