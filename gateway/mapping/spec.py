@@ -85,14 +85,19 @@ class MappingSpec:
     types: dict[str, TypeSpec] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
     source: str = ""
+    _repeated: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def root(self) -> TypeSpec:
         return self.types[self.model]
 
     def repeated_tags(self) -> frozenset[str]:
-        """Element names the message repeats (PmtInf, CdtTrfTxInf, Ntry...): their XPaths carry positions."""
-        return frozenset(r.path[-1] for t in self.types.values() for r in t.rules if r.repeated and r.path)
+        """Element names the message repeats (PmtInf, CdtTrfTxInf, Ntry...): their XPaths carry positions.
+        Worked out once: every built message asks, to locate XSD findings it usually does not have."""
+        if self._repeated is None:
+            self._repeated = frozenset(r.path[-1] for t in self.types.values() for r in t.rules
+                                       if r.repeated and r.path)
+        return self._repeated
 
 
 def parse_rule(entry: object, where: str) -> Rule:
