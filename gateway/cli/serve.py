@@ -8,6 +8,7 @@ GATEWAY_LISTEN), behind a TLS-terminating reverse proxy."""
 from __future__ import annotations
 
 import argparse
+import gc
 import subprocess
 import sys
 
@@ -88,6 +89,15 @@ def _when_ready(server) -> None:
         print(urls_to_try(str(listener), server.app.settings), flush=True)
 
 
+def _freeze_loaded_objects(_worker) -> None:
+    """After a worker has built its app (gunicorn hook): the modules, schemas and mappings loaded so
+    far live as long as the process, so the collector is told to stop looking at them.  A full
+    collection otherwise walked them all every couple of thousand requests, ~70 ms each time,
+    about 3% of an accepted payment's CPU."""
+    gc.collect()
+    gc.freeze()
+
+
 class GatewayServer(BaseApplication):
     """gunicorn driven from Python: no gunicorn command line, config file or
     GUNICORN_CMD_ARGS is read, so what runs is exactly what Settings checked.
@@ -109,6 +119,7 @@ class GatewayServer(BaseApplication):
             "errorlog": "-",
             "proc_name": "iso20022-gateway",
             "when_ready": _when_ready,
+            "post_worker_init": _freeze_loaded_objects,
             "timeout": 60,
             "graceful_timeout": 20,
         }
