@@ -27,7 +27,7 @@ from gateway.consent import storage
 from gateway.consent.protect import current_token
 from gateway.domain.errors import GatewayError
 from gateway.persistence.errors import ConcurrentUpdate
-from gateway.persistence.prepared import inserts_at_the_end
+from gateway.persistence.prepared import connection_of, inserts_at_the_end
 from gateway.persistence.repositories.idempotency import IdempotencyKeys
 
 HEADER = "Idempotency-Key"
@@ -65,7 +65,7 @@ def idempotent(client_id: str, run: Callable[[], tuple[int, dict]]):
     # The request's rows (payments, outbox, the key and its answer) are written together at the
     # end, so the database's write lock is held for the inserts and the commit only.
     try:
-        with inserts_at_the_end(storage.session().connection()):
+        with inserts_at_the_end(connection_of(storage.session())):
             status, body = run()
             keys.remember(client_id=client_id, key=key, request_sha256=digest, status_code=status, response=body)
     except IntegrityError:  # a unique key another request took first: this key, or an EndToEndId

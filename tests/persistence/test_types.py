@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import random
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import DateTime, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 
 from gateway.domain.errors import InvalidInput
 from gateway.persistence.models import Consent, ConsentKind
 from gateway.persistence.repositories import Consents
+from gateway.persistence.types import UTCDateTime
 
 from .conftest import OPERATOR
 
@@ -94,3 +97,23 @@ def test_ids_never_start_with_a_dash_so_the_command_line_takes_them(monkeypatch)
     assert models.new_id() == "x" + "A" * 21
     monkeypatch.undo()
     assert not any(models.new_id().startswith("-") for _ in range(2000))
+
+
+def test_sqlite_datetimes_are_stored_as_sqlalchemy_stores_them():
+    """The isoformat shortcut writes exactly SQLAlchemy's own SQLite DATETIME text (what earlier rows
+    hold and what comparisons and ordering in SQL rely on): microseconds always, years padded."""
+    dialect = sqlite.dialect()
+    ours = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    theirs = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    rng = random.Random(20261123)
+    values = [datetime(2026, 11, 23, 9, 0, tzinfo=UTC), datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+              datetime(2026, 3, 29, 2, 30, 0, 999999, tzinfo=timezone(timedelta(hours=-5)))]
+    values += [datetime(rng.randint(1, 9999), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+                        rng.randint(0, 59), rng.randint(0, 59), rng.choice([0, rng.randint(0, 999999)]),
+                        tzinfo=timezone(timedelta(minutes=rng.randint(-720, 720)))) for _ in range(500)]
+    for value in values:
+        if not datetime(1, 1, 2, tzinfo=UTC) <= value <= datetime(9999, 12, 30, tzinfo=UTC):
+            continue  # converting to UTC would leave the calendar
+        utc = value.astimezone(UTC).replace(tzinfo=None)
+        assert ours(value) == theirs(utc), value
+    assert ours(None) is None

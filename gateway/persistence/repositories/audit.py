@@ -19,7 +19,7 @@ from gateway.persistence.models import (
     OAuthClient,
     Token,
 )
-from gateway.persistence.prepared import PreparedInsert
+from gateway.persistence.prepared import PreparedInsert, connection_of
 from gateway.persistence.types import utcnow
 
 Clock = Callable[[], datetime]
@@ -64,7 +64,7 @@ class AuditLog(Repository):
                 raise ValueError(f"actor {event['actor']!r} is not 'system' or '<client|holder|operator>:<id>'")
         if events:
             at = self.clock()
-            _INSERT.execute(self.session.connection(), [{"at": at, "reason": None, "details": None, **e} for e in events])
+            _INSERT.execute(connection_of(self.session), [{"at": at, "reason": None, "details": None, **e} for e in events])
 
     def entries(self, *, subject_type: str | None = None, subject_id: str | None = None,
                 action: str | None = None, limit: int = 1000) -> list[AuditEvent]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from gateway.persistence.payment_models import IdempotencyKey
-from gateway.persistence.prepared import PreparedInsert, PreparedRead
+from gateway.persistence.prepared import PreparedInsert, PreparedRead, connection_of
 from gateway.persistence.repositories.audit import Repository
 
 _KEYS = IdempotencyKey.__table__
@@ -35,7 +35,7 @@ class IdempotencyKeys(Repository):
     """Prepared statements (gateway.persistence.prepared): both run on every request that moves money."""
 
     def find(self, client_id: str, key: str) -> Answer | None:
-        rows = _FIND.rows(self.session.connection(), {"client_id": client_id, "key": key})
+        rows = _FIND.rows(connection_of(self.session), {"client_id": client_id, "key": key})
         return Answer(*rows[0]) if rows else None
 
     def remember(self, *, client_id: str, key: str, request_sha256: str, status_code: int,
@@ -44,4 +44,4 @@ class IdempotencyKeys(Repository):
         another request took first collides there, and ``api.idempotency`` answers 409."""
         row = {"client_id": client_id, "key": key, "request_sha256": request_sha256, "status_code": status_code,
                "response": response, "created_at": self.clock()}
-        _INSERT.execute(self.session.connection(), [row])
+        _INSERT.execute(connection_of(self.session), [row])

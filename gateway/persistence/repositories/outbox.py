@@ -27,7 +27,7 @@ from gateway.persistence.payment_models import (
     MessageStatus,
     OutgoingMessage,
 )
-from gateway.persistence.prepared import NewRow, PreparedInsert
+from gateway.persistence.prepared import NewRow, PreparedInsert, connection_of
 from gateway.persistence.repositories.audit import AuditLog, Repository, found
 
 LEASE = timedelta(seconds=600)
@@ -69,7 +69,7 @@ class Outbox(Repository):
                      attempts=0, next_attempt_at=now, claimed_until=None, claimed_by=None, last_error=None,
                      bank_reference=None, created_at=now, delivered_at=None, version=1)
         self.session.flush()  # what the ORM holds (a consent's use and its audit) goes in first, in order
-        _INSERT.execute(self.session.connection(), [vars(row)])
+        _INSERT.execute(connection_of(self.session), [vars(row)])
         AuditLog(self.session, self.clock).append_many([{
             "actor": actor, "action": f"message.{status.value}", "subject_type": "message", "subject_id": row.id,
             "reason": "; ".join(held or []) or None,

@@ -30,7 +30,12 @@ from gateway.persistence.payment_models import (
     PaymentEvent,
     PaymentStatus,
 )
-from gateway.persistence.prepared import NewRow, PreparedInsert, PreparedRead
+from gateway.persistence.prepared import (
+    NewRow,
+    PreparedInsert,
+    PreparedRead,
+    connection_of,
+)
 from gateway.persistence.repositories.audit import AuditLog, Repository, found
 
 _S = PaymentStatus
@@ -61,7 +66,7 @@ class Payments(Repository):
         now = self.clock()
         rows = [NewRow(**values, id=new_id(), created_at=now, updated_at=now, version=1) for values in payments]
         self.session.flush()  # ORM changes made before (a consent's use) go in first
-        connection = self.session.connection()
+        connection = connection_of(self.session)
         _INSERT.execute(connection, [vars(row) for row in rows])
         _INSERT_EVENT.execute(connection, [
             {"payment_id": p.id, "at": now, "status": p.status.value, "reason_code": p.reason_code,
@@ -165,7 +170,7 @@ class ClientAccounts(Repository):
 
     def wallet(self, client_id: str) -> Wallet:
         """The client's name and own accounts in one prepared statement (every operation needs them)."""
-        rows = _WALLET.rows(self.session.connection(), {"client_id": client_id})
+        rows = _WALLET.rows(connection_of(self.session), {"client_id": client_id})
         return Wallet(name=rows[0][0] if rows else client_id,
                       accounts=tuple(WalletAccount(*row[1:]) for row in rows if row[1] is not None))
 

@@ -38,7 +38,7 @@ from gateway.persistence.models import (
     Token,
     consent_accounts,
 )
-from gateway.persistence.prepared import PreparedRead
+from gateway.persistence.prepared import PreparedRead, connection_of
 from gateway.persistence.secrets import hash_token
 
 
@@ -113,7 +113,7 @@ TOKEN_WITH_CONSENT = PreparedRead(
 
 def token(connection: Connection | Session, access_token: str) -> TokenRecord | None:
     if isinstance(connection, Session):
-        connection = connection.connection()
+        connection = connection_of(connection)
     rows = TOKEN_BY_HASH.rows(connection, {"digest": hash_token(access_token)})
     return _token(rows[0]) if rows else None
 
