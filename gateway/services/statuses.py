@@ -100,7 +100,11 @@ def files_answered(session: Session, bank_id: str, report: StatusReport) -> set[
 
 
 def _payments_of(session: Session, bank_id: str, message_id: str) -> list[Payment]:
-    query = select(Payment).where(Payment.bank_id == bank_id, Payment.message_id == message_id)
+    """The payments of the file this bank knows by ``message_id``: the file by (bank, MsgId), its
+    payments by their file (a payment's bank and MsgId are its file's)."""
+    sent = select(OutgoingMessage.id).where(OutgoingMessage.bank_id == bank_id,
+                                            OutgoingMessage.message_id == message_id).scalar_subquery()
+    query = select(Payment).where(Payment.outgoing_message_id == sent)
     return list(session.scalars(query.order_by(Payment.id)))
 
 

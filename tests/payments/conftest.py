@@ -162,6 +162,23 @@ def assert_read_in_order_from(database: Database, index: str, statements: list[t
                 assert index in plan and "Sort" not in plan, plan
 
 
+def assert_found_through(database: Database, index: str, table: str, statements: list[tuple[str, object]]) -> None:
+    """Each statement (as the code ran it, with its parameters) reads ``table`` through ``index``, and
+    reads no table whole.  PostgreSQL's planner would rather scan a few rows, so scanning is made
+    prohibitive there (a plan that still scans had no index to use)."""
+    with database.engine.connect() as connection:
+        for statement, parameters in statements:
+            if database.dialect == "sqlite":
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                plan = " | ".join(str(row[-1]) for row in rows)
+                used = re.search(rf"SEARCH {table} USING (COVERING )?INDEX {index} \(", plan)
+                assert used and "SCAN " not in plan, plan
+            else:
+                connection.exec_driver_sql("SET enable_seqscan = off")
+                plan = " | ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+                assert re.search(rf"Index (Only )?Scan (using|on) {index}\b", plan) and "Seq Scan" not in plan, plan
+
+
 def counts(app) -> dict[str, int]:
     """Rows of the payment side a request may write: a refusal must leave all of them as they were."""
     with database_of(app).transaction() as session:
