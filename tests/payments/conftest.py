@@ -9,6 +9,8 @@ import base64
 import re
 import threading
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pyotp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from gateway.api import create_app
 from gateway.api.payments import RUNTIME
@@ -145,6 +147,36 @@ def work(app, clock, **options):
 
 def database_of(app) -> Database:
     return app.extensions[storage.DATABASE]
+
+
+def pay(client, headers, amount: str) -> dict:
+    """One accepted pay to MERCHANT; its payment."""
+    answer = post_operation(client, headers, "pay", {"amount": amount, "currency": "EUR",
+                                                     "merchant": {"name": "Shop", "iban": MERCHANT}})
+    assert answer.status_code == 201, answer.json
+    return answer.json["payments"][0]
+
+
+@contextmanager
+def statements_run(database: Database, wanted: Callable[[str], bool]) -> Iterator[list[tuple[str, object]]]:
+    """The statements ``wanted`` picks, with their parameters, as the code inside the block ran them
+    (for the plan checks below)."""
+    seen: list[tuple[str, object]] = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _many):
+        if wanted(statement):
+            seen.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", remember)
+
+
+def page_reads(statement: str) -> bool:
+    """A page of payments: a SELECT from payments in some order."""
+    return statement.lstrip().startswith("SELECT") and "FROM payments" in statement and "ORDER BY" in statement
 
 
 def assert_read_in_order_from(database: Database, index: str, statements: list[tuple[str, object]]) -> None:

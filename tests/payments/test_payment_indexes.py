@@ -11,26 +11,20 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from gateway.services import statuses
 from tests.payments.conftest import (
-    MERCHANT,
     assert_found_through,
     assert_read_in_order_from,
     consent_token,
     database_of,
+    page_reads,
+    pay,
     post_operation,
+    statements_run,
     wallet_token,
     work,
 )
-
-
-def pay(client, headers, amount: str) -> dict:
-    answer = post_operation(client, headers, "pay", {"amount": amount, "currency": "EUR",
-                                                     "merchant": {"name": "Shop", "iban": MERCHANT}})
-    assert answer.status_code == 201, answer.json
-    return answer.json["payments"][0]
 
 
 def test_a_status_report_finds_its_payments_through_their_file(client, wallet, app, clock, monkeypatch):
@@ -39,7 +33,6 @@ def test_a_status_report_finds_its_payments_through_their_file(client, wallet, a
     headers = wallet_token(client, wallet)
     paid = [pay(client, headers, f"{number}.00") for number in (1, 2)]
     database = database_of(app)
-    seen: list[tuple[str, object]] = []
     applying = []
     apply = statuses.apply
 
@@ -50,16 +43,12 @@ def test_a_status_report_finds_its_payments_through_their_file(client, wallet, a
         finally:
             applying.pop()
 
-    def remember(_conn, _cursor, statement, parameters, _context, _many):
-        if applying and statement.lstrip().startswith("SELECT") and "FROM payments" in statement:
-            seen.append((statement, parameters))
+    def reads_payments_while_applying(statement: str) -> bool:
+        return bool(applying) and statement.lstrip().startswith("SELECT") and "FROM payments" in statement
 
     monkeypatch.setattr(statuses, "apply", applied)
-    event.listen(database.engine, "before_cursor_execute", remember)
-    try:
+    with statements_run(database, reads_payments_while_applying) as seen:
         work(app, clock)  # delivers both files; the sandbox bank answers each with a pain.002
-    finally:
-        event.remove(database.engine, "before_cursor_execute", remember)
     for payment in paid:  # the reports were applied
         assert client.get(f"/payments/{payment['id']}", headers=headers).json["status"] == "booked"
     assert seen, "no pain.002 was applied"
@@ -79,18 +68,9 @@ def test_a_consent_bound_list_reads_the_consents_payments_in_order(client, walle
         mine.append(topped.json["payments"][0]["id"])
         clock.advance(seconds=1)
     database = database_of(app)
-    seen: list[tuple[str, object]] = []
-
-    def remember(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().startswith("SELECT") and "FROM payments" in statement and "ORDER BY" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(database.engine, "before_cursor_execute", remember)
-    try:
+    with statements_run(database, page_reads) as seen:
         first = client.get("/payments?limit=2", headers=headers).json
         second = client.get(f"/payments?limit=2&after={first['next']}", headers=headers).json
-    finally:
-        event.remove(database.engine, "before_cursor_execute", remember)
     assert [p["id"] for p in first["payments"] + second["payments"]] == mine and second["next"] is None
     assert len(seen) == 2
     assert_read_in_order_from(database, "ix_payments_consent_created", seen)

@@ -3,23 +3,15 @@ once across the pages, whatever the ids look like; the status filter."""
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from tests.payments.conftest import (
-    MERCHANT,
     assert_read_in_order_from,
     database_of,
-    post_operation,
+    page_reads,
+    pay,
+    statements_run,
     wallet_token,
     work,
 )
-
-
-def pay(client, headers, amount: str) -> dict:
-    answer = post_operation(client, headers, "pay", {"amount": amount, "currency": "EUR",
-                                                     "merchant": {"name": "Shop", "iban": MERCHANT}})
-    assert answer.status_code == 201
-    return answer.json["payments"][0]
 
 
 def test_pages_hold_every_payment_once_oldest_first(client, wallet, app, clock):
@@ -72,17 +64,8 @@ def test_a_page_is_read_in_order_from_the_index(client, wallet, app, clock):
         pay(client, headers, f"{number}.00")
         clock.advance(seconds=1)
     database = database_of(app)
-    seen: list[tuple[str, object]] = []
-
-    def remember(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().startswith("SELECT") and "FROM payments" in statement and "ORDER BY" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(database.engine, "before_cursor_execute", remember)
-    try:
+    with statements_run(database, page_reads) as seen:
         first = client.get("/payments?limit=1", headers=headers).json
         client.get(f"/payments?limit=1&after={first['next']}", headers=headers)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", remember)
     assert len(seen) == 2
     assert_read_in_order_from(database, "ix_payments_client_created", seen)
