@@ -259,7 +259,7 @@ def postgres_backend() -> Backend:
         raise RuntimeError(str(exc).splitlines()[0]) from None
     try:
         server.start()
-        url = server.url(server.create_database("gateway_bench"))
+        url = server.url(server.create_database("gateway_bench"), unix_socket=True)
         return seeded("PostgreSQL", url, server.stop)
     except pytest.fail.Exception as exc:
         server.stop()

@@ -115,7 +115,11 @@ class PostgresServer:
             self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop", check=False)
         shutil.rmtree(self.base, ignore_errors=True)
 
-    def url(self, database: str) -> str:
+    def url(self, database: str, *, unix_socket: bool = False) -> str:
+        """Over TCP on 127.0.0.1, or over the server's Unix-domain socket (how a database on the
+        same host is reached: a round trip costs about a third less CPU on both sides)."""
+        if unix_socket:
+            return f"postgresql+psycopg://{USER}@/{database}?host={self.base}&port={self.port}"
         return f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str | None = None, *, template: str | None = None) -> str:

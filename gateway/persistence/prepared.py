@@ -12,7 +12,8 @@ for a unique key), and a lost connection is invalidated, as SQLAlchemy would do.
 * :class:`PreparedRead`: a SELECT whose parameters are plain values; rows as tuples.
 * :class:`PreparedInsert`: an INSERT of given columns, one row or many (executemany).
 * :class:`NewRow`: what a repository hands back for a row it inserted that way.
-* :func:`inserts_at_the_end`: the inserts of a block run together when it ends.
+* :func:`inserts_at_the_end`: the inserts of a block run together when it ends (on PostgreSQL
+  in one pipeline: one round trip).
 * :func:`connection_of`: a session's connection, looked up once per transaction.
 """
 
@@ -92,13 +93,17 @@ class PreparedRead(_Prepared):
         sql, positions = self._sql(dialect)
         arguments = self._arguments(parameters, positions)
 
-        def fetch(cursor: Any) -> tuple[list, Any]:
+        processors = self._processors.get(dialect.name)
+
+        def fetch(cursor: Any) -> list:
+            nonlocal processors
             cursor.execute(sql, arguments)
-            return cursor.fetchall(), cursor.description
+            if processors is None:  # psycopg builds an object per column each time it is asked
+                processors = self._processors_for(dialect, cursor.description)
+            return cursor.fetchall()
 
         _run_queued(connection)  # a read inside inserts_at_the_end sees what the block inserted
-        rows, description = self._on_cursor(connection, sql, arguments, fetch)
-        processors = self._processors.get(dialect.name) or self._processors_for(dialect, description)
+        rows = self._on_cursor(connection, sql, arguments, fetch)
         return [tuple(value if process is None or value is None else process(value)
                       for value, process in zip(row, processors)) for row in rows]
 
@@ -147,10 +152,14 @@ class PreparedInsert(_Prepared):
 
 
 def _insert(connection: Connection, sql: str, converted: list) -> None:
+    _Prepared._on_cursor(connection, sql, converted, lambda cursor: _send(cursor, sql, converted))
+
+
+def _send(cursor: Any, sql: str, converted: list) -> None:
     if len(converted) == 1:
-        _Prepared._on_cursor(connection, sql, converted[0], lambda cursor: cursor.execute(sql, converted[0]))
+        cursor.execute(sql, converted[0])
     else:
-        _Prepared._on_cursor(connection, sql, converted, lambda cursor: cursor.executemany(sql, converted))
+        cursor.executemany(sql, converted)
 
 
 @contextmanager
@@ -178,9 +187,32 @@ def inserts_at_the_end(connection: Connection) -> Iterator[None]:
 
 def _run_queued(connection: Connection) -> None:
     queue = connection.info.get(_QUEUE)
-    while queue:
-        sql, converted = queue.pop(0)
-        _insert(connection, sql, converted)
+    if not queue:
+        return
+    batch = queue[:]
+    queue.clear()
+    if len(batch) > 1 and hasattr(connection.connection.dbapi_connection, "pipeline"):
+        _pipelined(connection, batch)
+    else:
+        for sql, converted in batch:
+            _insert(connection, sql, converted)
+
+
+def _pipelined(connection: Connection, batch: list[tuple[str, list]]) -> None:
+    """The batch's INSERTs sent together and their results read once (psycopg's pipeline mode).
+
+    Why: on PostgreSQL each statement is a round trip, and on this machine a round trip costs
+    about 50 us of the worker's CPU and as much of the server's, more than the INSERT itself;
+    an accepted ``pay`` made six of them.  A failing INSERT (a unique key) fails the batch at
+    its end, as SQLAlchemy's IntegrityError, and the transaction is rolled back as before."""
+    statements = "; ".join(sql for sql, _ in batch)
+
+    def send(cursor: Any) -> None:
+        with cursor.connection.pipeline():
+            for sql, converted in batch:
+                _send(cursor, sql, converted)
+
+    _Prepared._on_cursor(connection, statements, [converted for _, converted in batch], send)
 
 
 def _converted(row: Mapping[str, Any], processors: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -6,12 +6,18 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.persistence.db import Database, create_database_url_for_sqlite
 from gateway.persistence.errors import ConcurrentUpdate
 from gateway.persistence.migrate import upgrade
-from gateway.persistence.models import AccountHolder, BankAccount, Consent, ConsentKind, ConsentStatus
+from gateway.persistence.models import (
+    AccountHolder,
+    BankAccount,
+    Consent,
+    ConsentKind,
+    ConsentStatus,
+)
 from gateway.persistence.repositories import Consents
 
 from .conftest import OPERATOR
@@ -87,3 +93,46 @@ def test_database_works_with_a_url_object(tmp_path):
     with database.session() as s:  # the alias of transaction()
         assert s.scalar(text("SELECT count(*) FROM consents")) == 0
     database.dispose()
+
+
+def _terminate_backend_of(database: Database, admin_url: str) -> None:
+    """The server drops the one connection ``database``'s pool holds (as a restart or a firewall would)."""
+    with database.engine.connect() as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    admin = Database(admin_url)
+    try:
+        with admin.engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    finally:
+        admin.dispose()
+
+
+def _backend_pid(database: Database) -> int:
+    with database.transaction() as session:
+        return session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def test_a_postgresql_connection_dropped_while_idle_in_the_pool_is_replaced_before_use(postgres_server):
+    url = postgres_server.url(postgres_server.create_database())
+    database = Database(url, ping_after_idle_seconds=0)  # every connection counts as idle: pinged
+    try:
+        dropped = _backend_pid(database)
+        _terminate_backend_of(database, url)
+        assert _backend_pid(database) != dropped  # no error: the ping found it gone, the pool reconnected
+    finally:
+        database.dispose()
+
+
+def test_a_postgresql_connection_back_from_work_a_moment_ago_is_not_pinged(postgres_server):
+    """No ping, so a connection dropped in between fails its statement once; the pool is then
+    replaced and the next transaction works."""
+    url = postgres_server.url(postgres_server.create_database())
+    database = Database(url, ping_after_idle_seconds=3600)
+    try:
+        dropped = _backend_pid(database)
+        _terminate_backend_of(database, url)
+        with pytest.raises(OperationalError):
+            _backend_pid(database)
+        assert _backend_pid(database) != dropped
+    finally:
+        database.dispose()

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from gateway.persistence.db import Database
 from gateway.persistence.models import AuditEvent
-from gateway.persistence.prepared import PreparedInsert, PreparedRead, inserts_at_the_end
+from gateway.persistence.prepared import (
+    PreparedInsert,
+    PreparedRead,
+    inserts_at_the_end,
+)
 from gateway.persistence.types import utcnow
 
 EVENTS = AuditEvent.__table__
@@ -75,3 +80,37 @@ def test_sqlite_write_lock_is_free_until_the_block_ends(tmp_path):
                 other.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         engine.dispose()
+
+
+def test_a_refused_insert_fails_the_block_as_integrity_error_and_nothing_of_it_is_written(db):
+    """On PostgreSQL the block's inserts go in one pipeline: the second statement's unique key
+    fails it at the end, and the error is SQLAlchemy's, as it is for a statement run alone."""
+    table = Table("unique_rows", MetaData(), Column("n", Integer, unique=True))
+    table.create(db.engine)
+    insert = PreparedInsert(table, ["n"])
+    with db.engine.connect() as connection:
+        with pytest.raises(IntegrityError), connection.begin(), inserts_at_the_end(connection):
+            INSERT.execute(connection, [event(1)])
+            insert.execute(connection, [{"n": 1}])
+            insert.execute(connection, [{"n": 1}])
+        assert counted(connection) == 0
+        assert connection.execute(select(func.count()).select_from(table)).scalar_one() == 0
+
+
+def test_on_postgresql_the_inserts_of_a_block_travel_in_one_pipeline(postgres_server, monkeypatch):
+    database = Database(postgres_server.url(postgres_server.create_database()))
+    table = Table("rows", MetaData(), Column("n", Integer))
+    table.create(database.engine)
+    insert, entered = PreparedInsert(table, ["n"]), []
+    try:
+        with database.engine.connect() as connection, connection.begin():
+            dbapi_connection = connection.connection.dbapi_connection
+            pipeline = dbapi_connection.pipeline
+            monkeypatch.setattr(dbapi_connection, "pipeline", lambda: entered.append(1) or pipeline())
+            with inserts_at_the_end(connection):
+                insert.execute(connection, [{"n": 1}])
+                insert.execute(connection, [{"n": 2}, {"n": 3}])
+            assert entered == [1]
+            assert connection.execute(select(table.c.n).order_by(table.c.n)).scalars().all() == [1, 2, 3]
+    finally:
+        database.dispose()
