@@ -744,7 +744,7 @@ def run(*, seconds: float = 4.0, repeat: int | None = None, postgres: bool = Tru
         section = Section("Service: gateway serve under load, 127.0.0.1",
                           f"{WORKERS} sync gunicorn workers per server, {CONNECTIONS} connections, "
                           f"best of {repeat} x {seconds:.0f} s after a {WARMUP_SECONDS:.0f} s warm-up; "
-                          f"load generator: {generator}",
+                          f"load generator: {generator}; PostgreSQL on this host over its Unix socket",
                           rows, [("vs bare", "bare")], show_time=False,
                           extra_columns=["p50", "p99", "server CPU/req", "requests"])
         bare_row = section.row("bare")
