@@ -42,7 +42,8 @@ class IdempotencyKeyReused(GatewayError):
     code = "idempotency_key_reused"
 
 
-def idempotent(client_id: str, run: Callable[[], tuple[int, dict]]):
+def idempotent(client_id: str, run: Callable[[], tuple[int, dict]]) -> tuple[dict, int, dict[str, str]]:
+    """The answer (body, status, headers) of ``run``, or the first answer again for a repeat."""
     key = request.headers.get(HEADER)
     if key is None:
         raise IdempotencyError(f"send an {HEADER} header (a UUID is a good key): every request that moves "
@@ -71,4 +72,4 @@ def idempotent(client_id: str, run: Callable[[], tuple[int, dict]]):
     except IntegrityError:  # a unique key another request took first: this key, or an EndToEndId
         raise ConcurrentUpdate(f"another request (with the {HEADER} {key!r}, or the same EndToEndId) was "
                                "handled at the same time; repeat this one to get its answer") from None
-    return body, status
+    return body, status, {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, url_for
 
 from gateway.api import query
 from gateway.api.bodies import json_body
@@ -53,7 +53,10 @@ def _operation_view(operation: str):
                                  body=json_body())
             return 201, {"operation": operation, "payments": [new_payment_json(p) for p in initiated.payments]}
 
-        return idempotent(_client_id(), run)
+        body, status, headers = idempotent(_client_id(), run)
+        if len(body["payments"]) == 1:  # one payment made: its address (a bulk payout lists them)
+            headers["Location"] = url_for("payments.get_payment", payment_id=body["payments"][0]["id"])
+        return body, status, headers
 
     view.__name__ = f"operation_{operation.replace('-', '_')}"
     if needs_consent(operation):

@@ -28,8 +28,8 @@ def test_pay_is_queued_sent_accepted_and_booked(client, wallet, app, clock):
     done = work(app, clock)
     assert done.delivered == 1 and done.collected >= 2  # the pain.002 and the camt.054
 
-    seen = client.get(f"/payments/{payment['id']}", headers=headers).json
-    assert seen["status"] == "booked"
+    seen = client.get(answer.headers["Location"], headers=headers).json  # the one payment's address
+    assert seen["id"] == payment["id"] and seen["status"] == "booked"
     assert [h["status"] for h in seen["history"]] == ["queued", "sent", "accepted", "booked"]
 
 
@@ -88,6 +88,7 @@ def test_a_bulk_payout_is_one_file_with_its_control_figures(client, wallet, app,
     answer = post_operation(client, wallet_token(client, wallet), "bulk-payout", body)
     assert answer.status_code == 201, answer.json
     assert len({p["message_id"] for p in answer.json["payments"]}) == 1
+    assert "Location" not in answer.headers  # three payments: the body lists them, no one address
     with database_of(app).transaction() as session:
         (xml,) = session.scalars(select(OutgoingMessage.body)).all()
     root = etree.fromstring(xml)

@@ -27,6 +27,7 @@ def test_same_key_and_body_replays_the_first_answer_and_pays_once(client, wallet
     assert again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json == first.json  # the very first answer, status "queued" included
+    assert again.headers["Location"] == first.headers["Location"] == f"/payments/{first.json['payments'][0]['id']}"
     assert counts(app) == {"payments": 1, "outbox": 1, "idempotency": 1}
 
     assert work(app, clock).delivered == 1
