@@ -23,6 +23,7 @@ from gateway.persistence.payment_models import (
     Payment,
     PaymentStatus,
     ReconciliationException,
+    status_is,
 )
 from gateway.persistence.repositories.outbox import Outbox
 from gateway.persistence.repositories.payments import ClientAccounts, Payments
@@ -74,7 +75,7 @@ def run(args) -> int:
 def _list(session, args):
     query = select(Payment).order_by(Payment.created_at, Payment.id)
     if args.status:
-        query = query.where(Payment.status == PaymentStatus(args.status))
+        query = query.where(status_is(PaymentStatus(args.status)))
     if args.client:
         query = query.where(Payment.client_id == args.client)
     return [_row(p) for p in session.scalars(query.limit(1000))]

@@ -36,9 +36,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from gateway.persistence.models import Base, _enum, new_id
 from gateway.persistence.types import Amount, JSONValue, UTCDateTime, utcnow
@@ -180,6 +182,22 @@ class Payment(Base):
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+def status_is(*statuses: PaymentStatus) -> ColumnElement[bool]:
+    """``Payment.status`` is one of ``statuses``, their values written into the SQL, not bound.
+
+    Why: ``ix_payments_status_rare`` is partial, and a database can use it only for values it sees.
+    psycopg prepares a statement on the server after its fifth run on a connection, and PostgreSQL
+    then keeps to a generic plan, made without the parameters' values: GET /payments?status=held
+    went from the 50 held payments read through the index (0.14 ms) to all 100,000 of the client's
+    read in order (32 ms).  With the values in the text, each list of statuses is a statement of
+    its own, planned for them.  They come from the enum, never from a request's text.  One status
+    is an equality: SQLite takes the partial index for ``status = 'held'``, not for ``IN ('held')``."""
+    values = sorted(PaymentStatus(status).value for status in statuses)
+    if len(values) == 1:
+        return Payment.status == bindparam(None, values[0], literal_execute=True)
+    return Payment.status.in_(bindparam(None, values, expanding=True, literal_execute=True))
 
 
 class PaymentEvent(Base):

