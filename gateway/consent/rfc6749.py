@@ -6,9 +6,10 @@ Decisions:
 * Client authentication is ``client_secret_basic`` or ``private_key_jwt``
   (RFC 7523, rfc7523.py), whichever the client registered; ``client_secret_post``
   (secrets in form bodies end up in logs) and ``none`` (public clients) are off.
-* Client credentials give the ``consents`` scope and nothing else: access to
-  accounts or payments is only ever granted by an account holder, through a
-  consent and the code flow.  The operator's client gets ``admin`` (its
+* Client credentials give the ``consents``, ``wallet`` and ``bank`` scopes the
+  client is registered for (``consents`` when none is asked), never ``accounts``
+  or ``payments``: access to a holder's accounts or payments is only ever granted
+  by the holder, through a consent and the code flow.  The operator's client gets ``admin`` (its
   default) and nothing else; no other client can ever get ``admin``.
 * A code's scope is its consent's kind (``accounts`` or ``payments``); asking
   for anything else is ``invalid_scope``.  A code lives 60 seconds, is spent on
