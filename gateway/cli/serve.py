@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import socket
 import subprocess
 import sys
 
 from gunicorn.app.base import BaseApplication
 
-from gateway.config import Settings
+from gateway.config import ConfigError, Settings
 from gateway.domain.errors import GatewayError
-from gateway.wiring import open_database
+from gateway.wiring import open_database, runtime_from
 
 SAMPLE = "examples/broken-pain.001.xml"
 
@@ -38,7 +39,11 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     # Checked here, in the master, so a bad setting is one clear message and exit 2, not N worker crashes.
     settings = Settings.load(args.config, listen=args.listen, workers=args.workers, profile=args.profile)
+    banks = runtime_from(settings).router.banks  # a bad bank or risk file: the same one message and exit 2
+    ensure_free(*settings.host_port)
     prepare_database(settings)
+    print("gateway: banks: " + (", ".join(f"{b.id} ({b.connector_type})" for b in banks) or "none enabled"),
+          flush=True)
     worker = start_worker(args.config, settings.profile) if args.worker else None
     try:
         GatewayServer(settings).run()
@@ -46,6 +51,19 @@ def run(args) -> int:
         if worker is not None:
             stop_worker(worker)
     return 0
+
+
+def ensure_free(host: str, port: int) -> None:
+    """Refuse at once an address another process holds (another ``gateway serve``?): gunicorn
+    would retry for five seconds and end with its own log line, not saying what to do."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): is another gateway serve "
+                              "running? Stop it, or pick another address with --listen HOST:PORT") from None
 
 
 def start_worker(config: str | None, profile: str) -> subprocess.Popen:

@@ -179,6 +179,35 @@ def test_stops_cleanly_on_sigterm(tmp_path):
         urllib.request.urlopen(server.base + "/health", timeout=2)
 
 
+def test_serve_names_the_banks_it_loaded(server):
+    assert "gateway: banks: sandbox (sandbox)" in server.output()  # mock-bank.toml ships switched off
+
+
+def refused(*options: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *SERVE, *options], cwd=ROOT, env=clean_env(**env),
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_a_bad_bank_file_stops_serve_with_one_line_before_it_listens(tmp_path):
+    text = (ROOT / "config" / "banks" / "sandbox.toml").read_text(encoding="utf-8")
+    (tmp_path / "sandbox.toml").write_text(text.replace("currencies =", "currencys =", 1), encoding="utf-8")
+    result = refused("--listen", f"127.0.0.1:{free_port()}", GATEWAY_BANKS_DIR=str(tmp_path))
+    assert result.returncode == 2, result.stderr
+    assert "bank_config_invalid" in result.stderr and "sandbox.toml" in result.stderr and "currencys" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout and "Listening at" not in result.stderr + result.stdout
+
+
+def test_an_address_in_use_is_refused_at_once_saying_what_to_do():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = refused("--listen", f"127.0.0.1:{port}")
+    assert result.returncode == 2, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--listen" in result.stderr
+    assert "Traceback" not in result.stderr and "Listening at" not in result.stderr
+
+
 def test_production_without_secrets_does_not_start():
     result = subprocess.run([sys.executable, *SERVE, "--profile", "production", "--listen", "127.0.0.1:1"],
                             cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60, check=False)
