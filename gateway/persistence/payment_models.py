@@ -325,10 +325,23 @@ class ReconciliationException(Base):
     reason); NULL once resolved, so the same finding may open again later."""
 
 
+ACTIVE_SUBSCRIPTION = "disabled_at IS NULL"
+"""The rows of ``uq_webhook_subscriptions_active_url``: subscriptions not ended."""
+
+
 class WebhookSubscription(Base):
-    """The ``secret`` is kept as issued, like a TOTP secret: signing needs the value itself."""
+    """The ``secret`` is kept as issued, like a TOTP secret: signing needs the value itself.
+
+    One active subscription per client and URL, kept by a partial unique index (migration 0009), so
+    two requests subscribing one URL at once store one: a second would receive every event twice.
+    An ended subscription leaves the URL free.  The URL is at most 2,000 bytes
+    (``gateway.services.webhook_targets.MAX_URL``): an index entry fits PostgreSQL's B-tree."""
 
     __tablename__ = "webhook_subscriptions"
+    __table_args__ = (
+        Index("uq_webhook_subscriptions_active_url", "client_id", "url", unique=True,
+              sqlite_where=text(ACTIVE_SUBSCRIPTION), postgresql_where=text(ACTIVE_SUBSCRIPTION)),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id"), index=True)

@@ -23,6 +23,9 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 MAX_URL = 2000
+"""Bytes of a URL in UTF-8, not characters: the unique index on a client's active subscriptions
+(``uq_webhook_subscriptions_active_url``) holds the URL, and PostgreSQL refuses a B-tree entry over
+2,704 bytes.  Counted in characters, 2,000 non-ASCII ones were up to 8,000 bytes."""
 
 Resolver = Callable[[str], list[str]]
 
@@ -30,8 +33,8 @@ Resolver = Callable[[str], list[str]]
 def refusal(url: object, *, loopback: bool) -> str | None:
     """Why ``url`` cannot be subscribed to; None if it can."""
     parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or not parts.hostname or len(url) > MAX_URL:
-        return f"url must be an https URL of at most {MAX_URL} characters"
+    if parts is None or not parts.hostname or len(url.encode(errors="surrogatepass")) > MAX_URL:
+        return f"url must be an https URL of at most {MAX_URL} bytes (UTF-8)"
     address = _address(parts.hostname)
     local = address.is_loopback if address else _is_loopback_name(parts.hostname)
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback and local):

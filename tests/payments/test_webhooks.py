@@ -14,11 +14,12 @@ import requests
 from sqlalchemy import select
 
 from gateway.persistence.models import ClientKind
-from gateway.persistence.payment_models import WebhookDelivery
+from gateway.persistence.payment_models import WebhookDelivery, WebhookSubscription
 from gateway.persistence.repositories import Clients
 from gateway.services import webhook_targets
 from gateway.worker.webhooks import verify
 from tests.payments.conftest import MERCHANT, Wallet, database_of, post_operation, wallet_token, work
+from tests.persistence.test_webhooks import look_misses
 
 
 def subscribe(client, headers, url: str):
@@ -203,11 +204,7 @@ def test_a_url_is_subscribed_once_per_client(client, wallet, app):
     first = subscribe(client, headers, "https://wallet.example/hooks")
     assert first.status_code == 201
     again = subscribe(client, wallet_token(client, wallet, scope="consents"), "https://wallet.example/hooks")
-    assert again.status_code == 409
-    assert again.json["code"] == "webhook_already_subscribed"
-    assert again.json["subscription_id"] == first.json["id"]
-    assert first.json["id"] in again.json["detail"]
-    assert [(f["field"], f["reason"]) for f in again.json["findings"]] == [("url", "AM05")]
+    assert_already_subscribed(again, first.json["id"])
     assert [w["id"] for w in client.get("/webhooks", headers=headers).json["webhooks"]] == [first.json["id"]]
 
     other = subscribe(client, headers, "https://wallet.example/hooks/other")   # another URL is another receiver
@@ -215,6 +212,28 @@ def test_a_url_is_subscribed_once_per_client(client, wallet, app):
     assert client.delete(f"/webhooks/{first.json['id']}", headers=headers).status_code == 204
     renewed = subscribe(client, headers, "https://wallet.example/hooks")       # ended: the URL is free again
     assert renewed.status_code == 201 and renewed.json["id"] != first.json["id"]
+
+
+def assert_already_subscribed(answer, subscription_id: str) -> None:
+    assert answer.status_code == 409
+    assert answer.json["code"] == "webhook_already_subscribed"
+    assert answer.json["subscription_id"] == subscription_id
+    assert subscription_id in answer.json["detail"]
+    assert [(f["field"], f["reason"]) for f in answer.json["findings"]] == [("url", "AM05")]
+
+
+def test_a_url_subscribed_by_a_request_at_the_same_moment_is_refused_alike(client, wallet, app, monkeypatch):
+    """Two requests at once each look for the URL before either has committed and find nothing:
+    the unique index on active subscriptions refuses the second insert, and the client gets the
+    409 of an ordinary repeat, naming the subscription that was stored.  Made deterministic here:
+    the look misses once, as it did for the request that lost."""
+    headers = wallet_token(client, wallet)
+    first = subscribe(client, headers, "https://wallet.example/hooks")
+    look_misses(monkeypatch, times=1)
+    again = subscribe(client, headers, "https://wallet.example/hooks")
+    assert_already_subscribed(again, first.json["id"])
+    with database_of(app).transaction() as session:
+        assert session.scalars(select(WebhookSubscription.id)).all() == [first.json["id"]]
 
 
 def test_another_client_may_subscribe_the_same_url(client, wallet, app):

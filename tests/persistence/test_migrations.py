@@ -165,3 +165,38 @@ def test_0004_keys_the_open_exceptions_and_resolves_duplicates_already_stored(bl
     with pytest.raises(DBAPIError):  # the index now refuses a second open 'a'
         execute(blank_database_url, f"UPDATE reconciliation_exceptions SET open_key = '{rows['a'].open_key}', "
                                     "resolved_at = NULL WHERE id = 'b'")
+
+
+WALLET_ROW = ("INSERT INTO oauth_clients (client_id, client_secret_hash, name, kind, redirect_uris, scopes, "
+              "token_endpoint_auth_method, created_at) VALUES ('{}', '" + "0" * 64 + "', 'Wallet', 'wallet_provider', "
+              "'[]', '[\"wallet\"]', 'client_secret_basic', '2026-11-20 09:00:00')")
+
+
+def test_0009_keeps_the_oldest_active_subscription_of_a_url_and_ends_the_others(blank_database_url):
+    migrate.upgrade(blank_database_url, "0008")
+    for client_id in ("w1", "w2"):
+        execute(blank_database_url, WALLET_ROW.format(client_id))
+    insert = ("INSERT INTO webhook_subscriptions (id, client_id, url, secret, created_at, disabled_at) "
+              "VALUES ('{}', '{}', 'https://hooks.example/{}', 'secret', '2026-11-2{} 10:00:00', {})")
+    for row_id, client_id, path, day, disabled in (("b", "w1", "in", 1, "NULL"),
+                                                   ("a", "w1", "in", 2, "NULL"),   # a duplicate of b: newer
+                                                   ("c", "w1", "in", 1, "NULL"),   # of b: as old, a later id
+                                                   ("d", "w1", "in", 0, "'2026-11-20 12:00:00'"),   # ended already
+                                                   ("e", "w1", "other", 2, "NULL"),
+                                                   ("f", "w2", "in", 2, "NULL")):  # another client's
+        execute(blank_database_url, insert.format(row_id, client_id, path, day, disabled))
+    migrate.upgrade(blank_database_url)
+    engine = create_engine(blank_database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, disabled_at IS NULL AS active, disabled_at < '2026-11-21' "
+                                           "AS ended_before FROM webhook_subscriptions ORDER BY id"))
+            states = {r.id: (bool(r.active), bool(r.ended_before)) for r in rows}
+    finally:
+        engine.dispose()
+    assert states == {"a": (False, False), "b": (True, False), "c": (False, False), "d": (False, True),
+                      "e": (True, False), "f": (True, False)}
+    with pytest.raises(DBAPIError):  # the index now refuses a second active one
+        execute(blank_database_url, "UPDATE webhook_subscriptions SET disabled_at = NULL WHERE id = 'a'")
+    migrate.downgrade(blank_database_url, "0008")
+    execute(blank_database_url, "UPDATE webhook_subscriptions SET disabled_at = NULL WHERE id = 'a'")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.services.webhook_targets import refusal, unsafe_destination
+from gateway.services.webhook_targets import MAX_URL, refusal, unsafe_destination
 
 TAKEN = ["https://wallet.example/hooks", "https://wallet.example:8443/h?x=1", "https://93.184.215.14/h",
          "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/h"]
@@ -36,6 +36,15 @@ def test_other_urls_are_refused_in_every_profile(url):
 def test_loopback_only_in_development(url):
     assert refusal(url, loopback=False)
     assert refusal(url, loopback=True) is None
+
+
+def test_the_length_is_bounded_in_utf8_bytes():
+    """The URL is in the unique index of active subscriptions, and PostgreSQL's B-tree takes an
+    entry of at most 2,704 bytes: 2,000 characters were up to 8,000 bytes."""
+    base = "https://wallet.example/"
+    assert refusal(base + "x" * (MAX_URL - len(base)), loopback=False) is None
+    assert refusal(base + "é" * ((MAX_URL - len(base)) // 2), loopback=False) is None
+    assert "2000 bytes" in refusal(base + "é" * ((MAX_URL - len(base)) // 2 + 1), loopback=False)
 
 
 @pytest.mark.parametrize(("addresses", "safe"), [

@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from gateway.persistence.errors import AlreadySubscribed
+from gateway.domain.errors import GatewayError
+from gateway.persistence.db import insert_for
+from gateway.persistence.errors import AlreadySubscribed, ConcurrentUpdate
 from gateway.persistence.payment_models import WebhookDelivery, WebhookSubscription
 from gateway.persistence.repositories.audit import Repository, found
 from gateway.persistence.repositories.outbox import backoff
@@ -31,19 +33,29 @@ class Webhooks(Repository):
         """A new subscription with a fresh signing secret (returned here, and readable by its client).
 
         One active subscription per client and URL (compared as written): a second would have
-        every event delivered twice, each time under its own event id.  Checked here, in the
-        request's transaction; two requests subscribing the same URL at the same moment are
-        not (no unique index: rows from before this check may repeat a URL)."""
+        every event delivered twice, each time under its own event id.  The unique index
+        ``uq_webhook_subscriptions_active_url`` keeps it so: the insert does nothing (``ON CONFLICT
+        DO NOTHING``, as ``Exceptions.open``) when the URL is taken, also by a request that looked
+        at the same moment, found none either and committed first (PostgreSQL waits for it).
+        Nothing fails in the database, so the session stays usable without a savepoint.  The look
+        before the insert answers the usual repeat without writing (on SQLite: without the write
+        lock); either way the refusal names the subscription that holds the URL."""
         existing = self._active_with_url(client_id, url)
-        if existing is not None:
-            raise AlreadySubscribed(existing.id, url)
-        row = WebhookSubscription(client_id=client_id, url=url, secret=secrets.token_urlsafe(32),
-                                  created_at=self.clock())
-        self.session.add(row)
-        self.session.flush()
+        row = None if existing else self._insert_unless_subscribed(client_id, url)
+        if row is None:
+            raise _refusal(url, existing or self._active_with_url(client_id, url))
         self.session.info.pop(_ACTIVE, None)
         self.audit(actor, "webhook.subscribed", ("webhook", row.id), None, url=url)
         return row
+
+    def _insert_unless_subscribed(self, client_id: str, url: str) -> WebhookSubscription | None:
+        """The stored subscription; None if the client has an active one of ``url`` (the index's rows)."""
+        statement = (insert_for(self.session)(WebhookSubscription)
+                     .values(client_id=client_id, url=url, secret=secrets.token_urlsafe(32), created_at=self.clock())
+                     .on_conflict_do_nothing(index_elements=["client_id", "url"],
+                                             index_where=WebhookSubscription.disabled_at.is_(None))
+                     .returning(WebhookSubscription))
+        return self.session.scalars(statement).first()
 
     def get_for_client(self, client_id: str, subscription_id: str) -> WebhookSubscription:
         """An active subscription of this client; another client's, or one that has ended, is not found
@@ -136,3 +148,11 @@ class Webhooks(Repository):
         else:
             delivery.next_attempt_at, delivery.last_error = self.clock() + backoff(delivery.attempts), detail
         self.session.flush()
+
+
+def _refusal(url: str, holder: WebhookSubscription | None) -> GatewayError:
+    """Why ``url`` was not subscribed: ``holder``, the active subscription that has it; if another
+    transaction ended that one between the insert and the read that looked for it, a race to retry."""
+    if holder is None:
+        return ConcurrentUpdate("the subscription holding this URL was ended at the same time; retry")
+    return AlreadySubscribed(holder.id, url)
