@@ -35,6 +35,8 @@ def refusal(url: object, *, loopback: bool) -> str | None:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or not parts.hostname or len(url.encode(errors="surrogatepass")) > MAX_URL:
         return f"url must be an https URL of at most {MAX_URL} bytes (UTF-8)"
+    if any("\ud800" <= character <= "\udfff" for character in url):  # JSON's "\ud800": no UTF-8 text, not storable
+        return "url must be text: it holds a lone surrogate (\\ud800-\\udfff), which no URL can carry"
     address = _address(parts.hostname)
     local = address.is_loopback if address else _is_loopback_name(parts.hostname)
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback and local):

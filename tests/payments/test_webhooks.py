@@ -191,6 +191,15 @@ def test_unknown_fields_are_refused_by_name(client, wallet, app, body, fields):
     assert client.get("/webhooks", headers=headers).json == {"webhooks": []}
 
 
+def test_a_url_with_a_lone_surrogate_is_refused_not_a_server_error(client, wallet, app):
+    """JSON may spell a lone surrogate (\\ud800); no URL (no UTF-8 text) can hold one, and storing it failed."""
+    headers = {**wallet_token(client, wallet), "Content-Type": "application/json"}
+    answer = client.post("/webhooks", data=b'{"url": "https://wallet.example/\\ud800"}', headers=headers)
+    assert answer.status_code == 422 and answer.json["code"] == "invalid_webhook", answer.get_data()
+    assert answer.json["findings"][0]["field"] == "url" and "surrogate" in answer.json["findings"][0]["message"]
+    assert client.get("/webhooks", headers=headers).json == {"webhooks": []}
+
+
 @pytest.mark.parametrize("body", [["https://wallet.example/hooks"], "https://wallet.example/hooks", 42])
 def test_a_body_that_is_not_an_object_is_refused(client, wallet, app, body):
     answer = client.post("/webhooks", json=body, headers=wallet_token(client, wallet))
