@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -178,7 +179,8 @@ def end_to_end(backend: Backend, banks: Path, count: int, log: Callable[[str], N
         env = _clean_env(GATEWAY_DATABASE_URL=backend.url, GATEWAY_BANKS_DIR=str(banks),
                          GATEWAY_RISK_FILE=str(OUT / "no-risk.toml"), GATEWAY_WORKER_POLL_SECONDS="1")
         logs = [open(OUT / f"worker-{backend.name.lower()}-{i}.log", "wb") for i in range(E2E_WORKERS)]  # noqa: SIM115
-        started = time.perf_counter()
+        cpu_before = _children_cpu_seconds()
+        started, first_booked = time.perf_counter(), None
         workers = [subprocess.Popen([sys.executable, "-m", "gateway.cli.main", "worker", "--id", f"bench-{i}"],
                                     cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
                    for i, log_file in enumerate(logs)]
@@ -186,6 +188,8 @@ def end_to_end(backend: Backend, banks: Path, count: int, log: Callable[[str], N
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
                 booked = booked_now() - before
+                if booked and first_booked is None:
+                    first_booked = time.perf_counter() - started
                 if booked >= count:
                     break
                 time.sleep(0.2)
@@ -199,11 +203,21 @@ def end_to_end(backend: Backend, banks: Path, count: int, log: Callable[[str], N
                 log_file.close()
         if booked < count:
             raise RuntimeError(f"only {booked} of {count} payments booked after 600 s")
+        worker_cpu = _children_cpu_seconds() - cpu_before
         return elapsed, (f"{E2E_WORKERS} workers, {count} payments, "
-                         + ("one bulk-payout pain.001" if bulk else "one pain.001 each"))
+                         + ("one bulk-payout pain.001" if bulk else "one pain.001 each")
+                         + f"; the workers' CPU {worker_cpu / count * 1000:.1f} ms per payment "
+                         f"({worker_cpu / (E2E_WORKERS * elapsed):.0%} of their wall time), "
+                         f"first booking {first_booked or 0:.1f} s after they started")
     finally:
         runtime.close()
         database.dispose()
+
+
+def _children_cpu_seconds() -> float:
+    """User and system CPU of the child processes that have ended (the workers, once waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run(*, seconds: float = 4.0, repeat: int | None = None, postgres: bool = True, e2e_payments: int = 500,
