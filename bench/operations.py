@@ -253,8 +253,8 @@ def run(*, seconds: float = 4.0, repeat: int | None = None, postgres: bool = Tru
             log(f"operations: {w.key} priming ({PRIME_SECONDS:.0f} s, not measured)")
             try:
                 measure(w, PRIME_SECONDS)
-            except Exception:  # noqa: BLE001 - the measured runs fail the same way and say why
-                pass
+            except Exception as exc:  # noqa: BLE001 - the measured runs fail the same way and say why in the table
+                log(f"operations: {w.key} priming failed: {describe(exc)}")
         rows += measured_rows("operations", workloads, repeat, seconds, measure, log)
         for server in servers:
             server.stop()
