@@ -15,10 +15,16 @@ It walks, printing each step's request and answer:
 5. it polls the payments until the worker has delivered them to the sandbox bank and the bank's
    pain.002 and camt.054 have come back (queued → sent → accepted → booked);
 6. it asks the sandbox bank to close the day (`gateway sandbox advance --days 1`: a camt.053 per
-   account) and reads alice's transactions and balance under the accounts consent.
+   account) and waits until alice's transactions under the accounts consent hold this run's
+   top-up; it shows that booking and her balance.
+
+Run it again at once and it still works: it signs alice in with a TOTP code the gateway has not
+accepted yet (waiting for the next 30-second step if it must) and looks for its own top-up among
+the bookings, not for whatever an earlier run left there.
 
 DEVELOPMENT ONLY: it reads the demo client's secret from var/demo-client.json and alice's TOTP
-secret from the development database (`gateway demo seed` made both).
+secret (and the time step of the last code the gateway accepted) from the development database
+(`gateway demo seed` made both).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import html
 import json
 import re
 import secrets
@@ -35,6 +42,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pyotp
@@ -82,33 +90,42 @@ def main() -> int:
 
     step("6. the bank closes the day (camt.053); alice's transactions and balance")
     subprocess.run([*GATEWAY, "sandbox", "advance", "--days", "1"], check=True, cwd=ROOT)
-    account_id = accounts["account_id"]
+    account = f"{base}/accounts/{accounts['account_id']}"
     deadline = time.monotonic() + args.timeout
-    while True:
-        found = get(http, f"{base}/accounts/{account_id}/transactions", accounts["headers"], quiet=True)
-        if found["transactions"] or time.monotonic() > deadline:
-            break
+    while (booking := find_booking(http, account, accounts["headers"], top_up)) is None:
+        if time.monotonic() > deadline:
+            sys.exit(f"this run's top-up (end-to-end id {top_up['end_to_end_id']}) is in none of alice's "
+                     f"statements after {args.timeout:.0f} s; the sandbox bank books and closes days only on "
+                     "business days: is its date a weekend or holiday? (`gateway sandbox accounts`)")
         time.sleep(1)
-    show(found)
-    show(get(http, f"{base}/accounts/{account_id}/balances", accounts["headers"]))
+    print(f"   this run's top-up, booked in statement {booking['statement_id']}:")
+    show(booking)
+    balances = get(http, f"{account}/balances", accounts["headers"])
+    show(balances)
+    if booking["statement_id"] not in {balance["statement_id"] for balance in balances["balances"]}:
+        print("   (that balance is of a later statement than the one with this run's top-up)")
     return 0
 
 
 def seed(base: str) -> dict:
-    """`gateway demo seed` (idempotent), and alice's TOTP secret from the development database."""
+    """`gateway demo seed` (idempotent), and alice's TOTP secret and last used step from the development database."""
     subprocess.run([*GATEWAY, "demo", "seed", "--base-url", base], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     sys.path.insert(0, str(ROOT))
     from gateway.config import Settings
     from gateway.demo import seed as seed_data
     from gateway.persistence.db import Database
+    from gateway.persistence.repositories import Holders
 
     database = Database(Settings.load().database_url)
     try:
         data = seed_data(database, base_url=base)
+        with database.transaction() as session:  # the time step of the last code the gateway accepted
+            last_step = Holders(session).find_by_username(data.username).totp_last_step
     finally:
         database.dispose()
     return {"client_id": data.client_id, "client_secret": data.client_secret, "username": data.username,
-            "password": data.password, "totp": data.totp_secret, "browser": requests.Session()}
+            "password": data.password, "totp": data.totp_secret, "totp_last_step": last_step,
+            "browser": requests.Session()}
 
 
 def consented_token(http, base, wallet, wallet_headers, demo, body) -> dict:
@@ -125,16 +142,43 @@ def consented_token(http, base, wallet, wallet_headers, demo, body) -> dict:
     if 'name="password"' in page.text:
         page = holder.post(url, data={"csrf_token": csrf(page), "step": "password", "username": demo["username"],
                                       "password": demo["password"]})
-        page = holder.post(url, data={"csrf_token": csrf(page), "step": "totp",
-                                      "code": pyotp.TOTP(demo["totp"]).now()})
-    account_id = re.search(rf'name="account" value="([^"]+)">[^<]*{ALICE_ACCOUNT}', page.text).group(1)
+        on_page(page, 'name="code"')  # else the page says why: a wrong password, a locked account
+        page = holder.post(url, data={"csrf_token": csrf(page), "step": "totp", "code": totp_code(demo)})
+        if "already been used" in page.text:  # alice was signed in since seed(): once more, with the next code
+            demo["totp_last_step"] = int(time.time()) // 30
+            page = holder.post(url, data={"csrf_token": csrf(page), "step": "totp", "code": totp_code(demo)})
+    account_id = on_page(page, rf'name="account" value="([^"]+)">[^<]*{ALICE_ACCOUNT}').group(1)
     answer = holder.post(url, data={"csrf_token": csrf(page), "step": "decide", "decision": "approve",
                                     "account": account_id}, allow_redirects=False)
-    code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+    query = parse_qs(urlsplit(answer.headers.get("Location", "")).query)
+    code = query["code"][0] if "code" in query else fail(answer)
     print(f"   alice approved the {body['kind']} consent {consent['id']} for {ALICE_ACCOUNT}")
     tokens = post(http, f"{base}/oauth/token", auth=wallet, data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier})
     return {"headers": {"Authorization": f"Bearer {tokens['access_token']}"}, "account_id": account_id}
+
+
+def totp_code(demo: dict) -> str:
+    """Alice's TOTP code from a time step after the last one the gateway accepted (it takes a code only once)."""
+    totp = pyotp.TOTP(demo["totp"])
+    wait = ((demo["totp_last_step"] or 0) + 1) * totp.interval - time.time()
+    if wait > 0:
+        print(f"   the current TOTP code was used already; waiting {wait:.0f} s for the next one")
+        time.sleep(wait)
+    return totp.now()
+
+
+def find_booking(http, account: str, headers: dict, payment: dict) -> dict | None:
+    """The statement entry of ``payment`` (booked on or after its requested execution date), or None."""
+    params = {"from": payment["requested_execution_date"], "limit": 500}
+    while True:
+        page = get(http, f"{account}/transactions", headers, quiet=True, params=params)
+        for entry in page["transactions"]:
+            if payment["id"] == entry["payment_id"] or payment["end_to_end_id"] == entry["end_to_end_id"]:
+                return entry
+        if page["next"] is None:
+            return None
+        params["after"] = page["next"]
 
 
 def wait_for(http, url: str, headers: dict, statuses: set[str], timeout: float) -> dict:
@@ -147,7 +191,19 @@ def wait_for(http, url: str, headers: dict, statuses: set[str], timeout: float) 
 
 
 def csrf(page) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return on_page(page, r'name="csrf_token" value="([^"]+)"').group(1)
+
+
+def on_page(page, pattern: str) -> re.Match:
+    """``pattern`` on one of the gateway's pages; if it is not there, the script ends with the page's error."""
+    return re.search(pattern, page.text) or fail(page)
+
+
+def fail(page) -> NoReturn:
+    errors = re.findall(r'id="error[-\w]*"[^>]*>(.*?)</(?:p|h1)>', page.text, re.S)
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", error)).strip() for error in errors)
+    text = text or page.headers.get("Location") or repr(page.text[:300])
+    sys.exit(f"unexpected page from {urlsplit(page.url).path} ({page.status_code}): {text}")
 
 
 def step(title: str) -> None:
@@ -166,8 +222,8 @@ def post(http, url: str, *, expect: int = 200, **kwargs) -> dict:
     return answer.json()
 
 
-def get(http, url: str, headers: dict, *, quiet: bool = False) -> dict:
-    answer = http.get(url, headers=headers, timeout=30)
+def get(http, url: str, headers: dict, *, quiet: bool = False, params: dict | None = None) -> dict:
+    answer = http.get(url, headers=headers, params=params, timeout=30)
     if not quiet:
         print(f"   GET {urlsplit(url).path} → {answer.status_code}")
     answer.raise_for_status()
