@@ -9,7 +9,8 @@ OAuth errors keep the RFC 6749 §5.2 shape (``{"error", "error_description"}``,
 
 from __future__ import annotations
 
-from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
+from authlib.oauth2.rfc6749 import InvalidClientError
 from flask import Blueprint, Flask, current_app
 
 from gateway.config import Settings
@@ -22,6 +23,25 @@ from gateway.consent.rfc7662 import IntrospectionEndpoint
 
 EXTENSION = "gateway.oauth"
 bp = Blueprint("oauth", __name__)
+
+
+UNKNOWN_OR_WRONG = ("client authentication failed: the client id is unknown, the secret is wrong, or the client "
+                    "is not registered for this method (client_secret_basic or private_key_jwt)")
+_AUTHLIB_GENERIC = ("The client cannot authenticate with methods", "The client does not exist on this server")
+
+
+class AuthorizationServer(FlaskAuthorizationServer):
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """authlib's own refusals said "does not exist" for an unknown client id and "cannot
+        authenticate with methods: [...]" for a wrong secret: the first tells a caller which ids
+        exist, the second reads as a wrong method.  One message for both; the gateway's own
+        refusals (a disabled client, a client assertion) keep theirs."""
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError as exc:
+            if exc.description and exc.description.startswith(_AUTHLIB_GENERIC):
+                exc.description = UNKNOWN_OR_WRONG
+            raise
 
 
 def create_server(app: Flask, settings: Settings) -> AuthorizationServer:

@@ -3,10 +3,13 @@ resource protector; each test runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import base64
+
 from gateway.persistence.db import Database
 from gateway.persistence.repositories import AuditLog
 from tests.consent.conftest import (
     REDIRECT,
+    approve,
     authorize_url,
     bearer,
     cc_token,
@@ -15,7 +18,6 @@ from tests.consent.conftest import (
     pkce,
     redirect_params,
     sign_in,
-    approve,
     token,
 )
 
@@ -60,6 +62,19 @@ def test_wrong_client_secret_is_refused(client, world):
     response = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=world.wallet.basic)
     assert response.status_code == 401 and response.json["error"] == "invalid_client"
     assert response.headers["WWW-Authenticate"].startswith("Basic")
+    assert "the secret is wrong" in response.json["error_description"]
+
+
+def test_an_unknown_client_id_is_refused_as_a_wrong_secret_is(client, world):
+    """The same words for both: the answer does not tell a caller which client ids exist."""
+    wrong_secret = client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                               headers={"Authorization": "Basic " + base64.b64encode(
+                                   f"{world.wallet.client_id}:not-the-secret".encode()).decode()})
+    unknown = client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                          headers={"Authorization": "Basic " + base64.b64encode(b"no-such-client:x").decode()})
+    assert unknown.status_code == wrong_secret.status_code == 401
+    assert unknown.json == wrong_secret.json and unknown.json["error"] == "invalid_client"
+    assert "does not exist" not in unknown.json["error_description"]
 
 
 def test_client_secret_post_is_refused(client, world):

@@ -183,7 +183,7 @@ def test_claims_must_name_the_client(client, bank, ec_bank, clock):
     refused(client_credentials(client, bank, clock, assertion=jwt.encode({"alg": "RS256"}, claims, bank.key)),
             "jti")
     unknown = bank.assertion(clock, sub="nobody", iss="nobody")
-    refused(client_credentials(client, bank, clock, assertion=unknown), "does not exist")
+    refused(client_credentials(client, bank, clock, assertion=unknown), "the client id is unknown")
 
 
 def _unsigned(claims: dict, alg: str, secret: bytes | None = None) -> str:
@@ -223,7 +223,7 @@ def test_a_disabled_client_cannot_authenticate(client, bank, clock, settings):
     with database.transaction() as s:
         Clients(s, clock).disable(bank.client_id, actor=OPERATOR, reason="key compromised")
     database.dispose()
-    refused(client_credentials(client, bank, clock), "does not exist")
+    refused(client_credentials(client, bank, clock), "the client id is unknown")
 
 
 def test_revocation_and_introspection_take_assertions(client, bank, clock):
