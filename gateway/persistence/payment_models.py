@@ -184,7 +184,7 @@ class Payment(Base):
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
-def status_is(*statuses: PaymentStatus) -> ColumnElement[bool]:
+def status_is(*statuses: PaymentStatus | str) -> ColumnElement[bool]:
     """``Payment.status`` is one of ``statuses``, their values written into the SQL, not bound.
 
     Why: ``ix_payments_status_rare`` is partial, and a database can use it only for values it sees.

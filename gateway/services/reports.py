@@ -299,21 +299,17 @@ def _payments_for(session: Session, bank_id: str, relevant: Relevant, account: s
     if relevant.end_to_end_ids:
         wanted.append(Payment.end_to_end_id.in_(sorted(relevant.end_to_end_ids)))
     if relevant.all_awaiting:
-        wanted.append(status_is(*_statuses(AWAITING_BOOKING)))
+        wanted.append(status_is(*AWAITING_BOOKING))
     amounts = [m for m in relevant.amounts if fits_amount(m.value)]
     if relevant.since is not None and amounts:
-        wanted.append(status_is(*_statuses(BOOKABLE)) & (Payment.requested_execution_date >= relevant.since)
+        wanted.append(status_is(*BOOKABLE) & (Payment.requested_execution_date >= relevant.since)
                       & or_(*((Payment.amount == m.value) & (Payment.currency == m.currency) for m in amounts)))
     if not wanted:
         return {}
     # In id order: the exceptions raised about them are inserted in that order, so two workers that
     # raise the same ones (ON CONFLICT waits for the other's row) wait in one direction, not in a cycle.
-    query = select(Payment).where(status_is(*_statuses(STATUSES)), mine, or_(*wanted)).order_by(Payment.id)
+    query = select(Payment).where(status_is(*STATUSES), mine, or_(*wanted)).order_by(Payment.id)
     return {p.id: p for p in session.scalars(query)}
-
-
-def _statuses(names: Iterable[str]) -> list[PaymentStatus]:
-    return [PaymentStatus(name) for name in sorted(names)]
 
 
 def _sent_payments(session: Session, payments: dict[str, Payment]) -> list[SentPayment]:

@@ -97,8 +97,7 @@ def test_database_works_with_a_url_object(tmp_path):
 
 def _terminate_backend_of(database: Database, admin_url: str) -> None:
     """The server drops the one connection ``database``'s pool holds (as a restart or a firewall would)."""
-    with database.engine.connect() as connection:
-        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    pid = _backend_pid(database)
     admin = Database(admin_url)
     try:
         with admin.engine.connect() as connection:

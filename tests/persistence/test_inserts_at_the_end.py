@@ -10,11 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.persistence.db import Database
 from gateway.persistence.models import AuditEvent
-from gateway.persistence.prepared import (
-    PreparedInsert,
-    PreparedRead,
-    inserts_at_the_end,
-)
+from gateway.persistence.prepared import PreparedInsert, PreparedRead, inserts_at_the_end
 from gateway.persistence.types import utcnow
 
 EVENTS = AuditEvent.__table__
